@@ -90,6 +90,12 @@ def _maybe_json(value: Any) -> Any:
     return value
 
 
+def _ts_key(ts: Any) -> tuple[int, int]:
+    """Exact ordering key for a Slack ts ("1700000000.000100"), avoiding float rounding."""
+    whole, _, frac = str(ts).partition(".")
+    return int(whole or 0), int((frac + "000000")[:6])
+
+
 def _public(message: dict) -> dict:
     """A stored message as the Web API shows it (internal ``_`` keys and ``channel`` removed)."""
     return {
@@ -145,7 +151,7 @@ class FakeSlack:
 
         # message store: channel -> list of message dicts (oldest first)
         self._history: dict[str, list[dict]] = {}
-        self._last_ts = 0.0
+        self._last_us = 0  # last ts handed out, in integer microseconds
 
         # records
         self.calls: list[dict] = []
@@ -988,9 +994,9 @@ class FakeSlack:
         return value
 
     def _next_ts(self) -> str:
-        now = max(time.time(), self._last_ts + 0.000001)
-        self._last_ts = now
-        return f"{now:.6f}"
+        now_us = max(time.time_ns() // 1000, self._last_us + 1)
+        self._last_us = now_us
+        return f"{now_us // 1_000_000}.{now_us % 1_000_000:06d}"
 
     def _channel_type(self, channel: dict) -> str:
         if channel.get("is_im"):
@@ -1031,7 +1037,7 @@ class FakeSlack:
         message["channel"] = channel
         history = self._history.setdefault(channel, [])
         history.append(message)
-        history.sort(key=lambda m: float(m["ts"]))
+        history.sort(key=lambda m: _ts_key(m["ts"]))
         self._notify()
         return message
 
@@ -1230,14 +1236,17 @@ class FakeSlack:
         if not channel.get("is_member") and channel.get("is_private"):
             raise ApiError("channel_not_found")
         inclusive = _truthy(params.get("inclusive"))
-        oldest = float(params.get("oldest") or 0)
-        latest = float(params["latest"]) if params.get("latest") else None
+        try:
+            oldest = _ts_key(params.get("oldest") or "0")
+            latest = _ts_key(params["latest"]) if params.get("latest") else None
+        except ValueError:
+            raise ApiError("invalid_ts_oldest") from None
         limit = int(params.get("limit") or 100)
         limit = max(1, min(limit, 999))
         with_metadata = _truthy(params.get("include_all_metadata"))
 
         def in_range(m: dict) -> bool:
-            ts = float(m["ts"])
+            ts = _ts_key(m["ts"])
             lo = ts >= oldest if inclusive else ts > oldest
             hi = latest is None or (ts <= latest if inclusive else ts < latest)
             return lo and hi
