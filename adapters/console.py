@@ -1,0 +1,154 @@
+"""The terminal adapter: messages in as JSONL, alerts out as text a moderator reads.
+
+This is the embedded default, used when no platform token is configured. Each input
+line is one message:
+
+    {"space": "demo", "channel": "general", "id": "m1", "author": "u1",
+     "author_name": "Sam", "age_band": "adult", "text": "hi", "ts": "2025-03-01T18:02:11Z",
+     "reply_to": null, "mentions": [], "dm": false}
+
+Only ``author`` and ``text`` are required.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from itertools import count
+from typing import IO, Any, TextIO
+
+from bot import alerts
+from bot.clock import parse_timestamp, utcnow
+from bot.models import AgeBand, Case, Level, Message, Participant
+
+PLATFORM = "console"
+
+_COLOURS = {Level.CRITICAL: "\033[1;31m", Level.HIGH: "\033[31m", Level.WATCH: "\033[33m"}
+_RESET = "\033[0m"
+
+
+class BadLine(ValueError):
+    """An input line that is not a message; reported with its number and skipped."""
+
+
+def parse_message(obj: Any, line_number: int, now: Callable[[], datetime] = utcnow) -> Message:
+    if not isinstance(obj, dict):
+        raise BadLine("expected a JSON object")
+    author = obj.get("author")
+    if not isinstance(author, str | int) or author == "":
+        raise BadLine('"author" is required')
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise BadLine('"text" must be a string')
+    try:
+        ts = parse_timestamp(obj["ts"]) if obj.get("ts") else now()
+    except (TypeError, ValueError):
+        raise BadLine(f'bad "ts": {obj.get("ts")!r}') from None
+    mentions = obj.get("mentions") or []
+    if not isinstance(mentions, list):
+        raise BadLine('"mentions" must be a list')
+    is_dm = bool(obj.get("dm", False))
+    channel = str(obj.get("channel") or ("dm" if is_dm else "general"))
+    return Message(
+        platform=PLATFORM,
+        space_id=str(obj.get("space") or "console"),
+        channel_id=channel,
+        message_id=str(obj.get("id") or f"line-{line_number}"),
+        author=Participant(
+            str(author), str(obj.get("author_name") or ""), AgeBand.parse(obj.get("age_band"))
+        ),
+        text=text,
+        ts=ts,
+        is_dm=is_dm,
+        thread_id=str(obj["thread"]) if obj.get("thread") else None,
+        reply_to=str(obj["reply_to"]) if obj.get("reply_to") else None,
+        mentions=tuple(str(m) for m in mentions),
+    )
+
+
+def render(case: Case, colour: bool = False) -> str:
+    """An alert as text: level, case number, who, why (with quotes), state."""
+    body = alerts.content(case)
+    bands = {p.user_id: p for p in case.participants}
+
+    def who(user_id: str | None) -> str:
+        if user_id is None:
+            return "unknown"
+        person = bands.get(user_id)
+        name = f"{person.display_name} ({user_id})" if person and person.display_name else user_id
+        band = person.age_band.value if person else "unknown"
+        return f"{name}, age band {band}"
+
+    start, end = (_COLOURS.get(case.level, ""), _RESET) if colour else ("", "")
+    lines = [f"{start}== [{case.level.value.upper()}] {body.title} =={end}",
+             f"   space {case.space_id} · {case.conversation}"]  # fmt: skip
+    if case.suspect_id:
+        lines.append(f"   suspect: {who(case.suspect_id)}")
+    others = [p.user_id for p in case.participants if p.user_id != case.suspect_id]
+    if others:
+        lines.append(f"   with: {'; '.join(who(o) for o in others)}")
+    lines.append(f"   {body.summary}")
+    if body.reasons:
+        lines.append("   why:")
+        lines += [f'    - {r.label}: "{r.quote}" ({r.author_id})' for r in body.reasons]
+    lines.append(f"   {body.state_line}")
+    return "\n".join(lines)
+
+
+class ConsoleSink:
+    """Shows alerts in the terminal; the 'moderator channel' is standard output."""
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO | None = None, colour: bool | None = None) -> None:
+        self.out = out or sys.stdout
+        self.colour = self.out.isatty() if colour is None else colour
+        self._ids = count(1)
+
+    async def post(self, case: Case, idempotency_key: str) -> str:
+        print(render(case, self.colour), file=self.out, flush=True)
+        return f"console-{case.id}"
+
+    async def update(self, case: Case, platform_message_id: str) -> None:
+        print(f"-- case {case.number} updated --", file=self.out)
+        print(render(case, self.colour), file=self.out, flush=True)
+
+    async def post_digest(self, space_id: str, cases: list[Case], idempotency_key: str) -> str:
+        print(f"== digest for {space_id}: {len(cases)} more case(s) ==", file=self.out)
+        for case in cases:
+            suspect = case.suspect_id or "unknown"
+            print(f"   case {case.number}: {case.level.value}, suspect {suspect}", file=self.out)
+        self.out.flush()
+        return f"console-digest-{next(self._ids)}"
+
+
+async def read_lines(stream: IO[str]) -> Any:
+    """Yield lines from a file or standard input without blocking the event loop."""
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, stream.readline)
+        if not line:
+            return
+        yield line
+
+
+async def feed(engine: Any, stream: IO[str], errors: TextIO, source: str = "input") -> int:
+    """Send every message line of ``stream`` to the engine; returns messages read."""
+    read = 0
+    number = 0
+    async for raw in read_lines(stream):
+        number += 1
+        if not raw.strip():
+            continue
+        try:
+            message = parse_message(json.loads(raw), number)
+        except (json.JSONDecodeError, BadLine) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            print(f"{source}:{number}: skipped: {reason}", file=errors)
+            continue
+        await engine.ingest(message)
+        read += 1
+    return read

@@ -1,0 +1,105 @@
+"""What an alert says, independent of how a platform draws it.
+
+Adapters render an ``AlertContent`` in their own UI (a Discord embed, Slack blocks,
+terminal text); the wording, the order of reasons and the escalation links live
+here, once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.models import Case, CaseKind, Level
+from bot.scoring.signals import SEXUAL_CONTENT, TACTICS_BY_NAME
+
+LEVEL_LABELS = {
+    Level.NONE: "No risk",
+    Level.WATCH: "Watch",
+    Level.HIGH: "High risk",
+    Level.CRITICAL: "Critical",
+}
+
+SIGNAL_LABELS = {name: tactic.description for name, tactic in TACTICS_BY_NAME.items()}
+SIGNAL_LABELS[SEXUAL_CONTENT] = "sexualised language"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    label: str
+    quote: str
+    author_id: str
+    message_id: str
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationLink:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertContent:
+    title: str
+    level: Level
+    summary: str
+    reasons: tuple[Reason, ...]
+    state_line: str
+
+
+def content(case: Case, max_reasons: int = 5) -> AlertContent:
+    links = {e.message_id: e.link for e in case.evidence}
+    reasons = tuple(
+        Reason(SIGNAL_LABELS.get(s.name, s.name), s.quote, s.author_id, s.message_id,
+               links.get(s.message_id))
+        for s in case.signals[:max_reasons]
+    )  # fmt: skip
+    if case.kind is CaseKind.REPORT:
+        title = f"Case {case.number}: a member reported a concern"
+        summary = case.summary or "(no details given)"
+    else:
+        title = f"Case {case.number}: {LEVEL_LABELS[case.level]}, possible grooming"
+        summary = f"Risk score {case.score:.2f} in a conversation of {len(case.participants)} people."
+    return AlertContent(title, case.level, summary, reasons, state_line(case))
+
+
+def state_line(case: Case) -> str:
+    if not case.decisions:
+        return f"State: {case.state.value}"
+    last = case.decisions[-1]
+    when = last.at.strftime("%Y-%m-%d %H:%M UTC")
+    who = last.actor_name or last.actor_id
+    return f"State: {case.state.value} (by {who}, {when})"
+
+
+@cache
+def _default_links() -> dict[str, Any]:
+    return json.loads(resources.files("bot").joinpath("data/escalation.json").read_text())
+
+
+def load_links(path: Path | None) -> dict[str, Any]:
+    """The escalation directory: the admin's file if configured, else the shipped one."""
+    if path is None:
+        return _default_links()
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def escalation_links(
+    platform: str, regions: list[str], directory: dict[str, Any]
+) -> tuple[list[EscalationLink], str]:
+    """Where to report, for a platform and regions, and the emergency advice."""
+    found: list[EscalationLink] = []
+    entry = directory.get("platforms", {}).get(platform)
+    if entry and entry.get("url"):
+        found.append(EscalationLink(entry["name"], entry["url"]))
+    for region in regions or ["GLOBAL"]:
+        for item in directory.get("regions", {}).get(region.upper(), []):
+            link = EscalationLink(item["name"], item["url"])
+            if link not in found:
+                found.append(link)
+    return found, directory.get("emergency", "")

@@ -1,0 +1,76 @@
+"""What every command shares: exit codes, the loaded settings, logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, load_config, resolve_config_path
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its input files: one line, exit status 2."""
+
+
+@dataclass
+class Context:
+    config_path: str | None = None
+    debug: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_config(resolve_config_path(self.config_path))
+            setup_logging(self._settings, self.debug)
+        return self._settings
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}  # fmt: skip
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def setup_logging(settings: Settings, debug: bool = False) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.logging.json_format:
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else settings.logging.level)
+    # Library chatter stays at WARNING unless debugging.
+    for noisy in ("discord", "slack_bolt", "slack_sdk", "aiohttp", "asyncio", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def existing_file(path: str) -> Path:
+    """A path to read, or a UsageError that says why it cannot be."""
+    candidate = Path(path)
+    if not candidate.exists():
+        raise UsageError(f"{path}: no such file")
+    if candidate.is_dir():
+        raise UsageError(f"{path}: is a directory, not a file")
+    try:
+        with candidate.open("rb"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    return candidate
+
+
+def print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str))

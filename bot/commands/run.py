@@ -1,0 +1,76 @@
+"""``watchkeeper run``: watch the configured platforms, or the terminal by default."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from adapters.console import ConsoleSink, feed
+from bot.commands.common import Context, existing_file
+from bot.config import Settings
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PLATFORM_ADAPTERS = {"discord": "adapters.discord_bot", "slack": "adapters.slack_app"}
+"""Each module provides ``async serve(runtime) -> None`` that runs until cancelled."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run", help="run the bot (the terminal adapter when no platform token is configured)"
+    )
+    parser.add_argument("--input", metavar="PATH",
+                        help="terminal adapter: read message JSONL from PATH ('-' = stdin)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, context: Context) -> int:
+    settings = context.settings
+    source = args.input or settings.console.input
+    if source != "-" and not settings.enabled_platforms:
+        existing_file(source)
+    return asyncio.run(_main(settings, source))
+
+
+async def _main(settings: Settings, source: str) -> int:
+    runtime = Runtime(settings)
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, task.cancel)
+    platforms = settings.enabled_platforms
+    try:
+        if platforms:
+            await _serve_platforms(runtime, platforms)
+        else:
+            await _serve_console(runtime, settings, source)
+    except asyncio.CancelledError:
+        log.info("shutting down")
+    return 0
+
+
+async def _serve_console(runtime: Runtime, settings: Settings, source: str) -> None:
+    runtime.add_sink(ConsoleSink(colour=settings.console.color and sys.stdout.isatty()))
+    async with runtime:
+        print("watchkeeper: watching the terminal input (no platform token configured)",
+              file=sys.stderr)  # fmt: skip
+        if source == "-":
+            await feed(runtime.engine, sys.stdin, sys.stderr, "stdin")
+        else:
+            with Path(source).open(encoding="utf-8", errors="replace") as stream:
+                await feed(runtime.engine, stream, sys.stderr, source)
+
+
+async def _serve_platforms(runtime: Runtime, platforms: list[str]) -> None:
+    modules = [importlib.import_module(PLATFORM_ADAPTERS[name]) for name in platforms]
+    async with runtime:
+        await asyncio.gather(*(module.serve(runtime) for module in modules))

@@ -1,0 +1,86 @@
+"""``watchkeeper score`` and ``watchkeeper evaluate`` on Conversation JSONL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.commands.common import Context, existing_file, print_json
+from bot.scoring import load_scorer
+from bot.scoring.corpora import load_conversations
+from bot.scoring.metrics import Metrics, evaluate
+from bot.scoring.offline import ScoredConversation, score_conversation
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    score = subparsers.add_parser("score", help="score each conversation of a JSONL file")
+    score.add_argument("file", help="Conversation JSONL")
+    score.add_argument("--json", action="store_true", help="one JSON object per conversation")
+    score.set_defaults(handler=handle_score)
+
+    ev = subparsers.add_parser("evaluate", help="detection metrics on a labelled JSONL file")
+    ev.add_argument("file", help="labelled Conversation JSONL")
+    ev.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    ev.add_argument("--penalty-p", type=float, default=None, metavar="P",
+                    help="latency penalty steepness (default: penalty 0.5 at median length)")
+    ev.add_argument("--plot", metavar="PATH", help="write a PNG: PR curve, alert positions")
+    ev.set_defaults(handler=handle_evaluate)
+
+
+def score_file(path: str, context: Context) -> list[ScoredConversation]:
+    errors: list[str] = []
+    conversations = load_conversations(existing_file(path), errors)
+    for error in errors:
+        print(f"watchkeeper: {error}", file=sys.stderr)
+    scorer = load_scorer(context.settings)
+    return [score_conversation(c, scorer, context.settings) for c in conversations]
+
+
+def handle_score(args: argparse.Namespace, context: Context) -> int:
+    for result in score_file(args.file, context):
+        if args.json:
+            print_json(result.contract())
+        else:
+            where = f"alert at message {result.alert_at}" if result.alert else "no alert"
+            signals = ", ".join(result.signals) or "-"
+            print(f"{result.id}\t{result.score:.3f}\t{result.level.value}\t{where}\t"
+                  f"suspect={result.suspect or '-'}\t{signals}")  # fmt: skip
+    return 0
+
+
+def handle_evaluate(args: argparse.Namespace, context: Context) -> int:
+    results = score_file(args.file, context)
+    metrics = evaluate(results, args.penalty_p)
+    if args.json:
+        print_json(metrics.as_dict())
+    else:
+        print(format_metrics(metrics))
+    if args.plot:
+        from bot.scoring.plots import plot_evaluation
+
+        plot_evaluation(results, Path(args.plot))
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    return 0
+
+
+def format_metrics(m: Metrics) -> str:
+    def num(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    rows = [
+        ("conversations", str(m.conversations)),
+        ("grooming (positives)", str(m.positives)),
+        ("true / false positives", f"{m.true_positives} / {m.false_positives}"),
+        ("false negatives", str(m.false_negatives)),
+        ("precision", num(m.precision)),
+        ("recall", num(m.recall)),
+        ("F1", num(m.f1)),
+        ("F0.5", num(m.f05)),
+        ("ROC-AUC", num(m.roc_auc)),
+        (f"latency-weighted F1 (p={m.penalty_p:.3f})", num(m.latency_f1)),
+        ("median alert position", num(m.median_alert_position)),
+        ("false alarm rate", num(m.false_alarm_rate)),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)

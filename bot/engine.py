@@ -1,0 +1,252 @@
+"""The one orchestrator: ingest -> track -> score -> decide -> alert.
+
+Adapters call ``ingest`` for every message, ``report`` when a member raises a
+concern, and ``decide`` when a moderator presses a button. The engine keeps hot
+conversation state in memory (rebuilt from the store's window after a restart),
+writes message windows in small batches, and writes every case, with its delivery
+job, to the store before anything is shown: the outbox worker delivers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.models import (
+    Action,
+    AgeBand,
+    Case,
+    CaseKind,
+    ConversationKey,
+    Decision,
+    EvidenceRef,
+    Level,
+    Message,
+    Participant,
+    Score,
+)
+from bot.policy import Policy, Verdict
+from bot.scoring.base import Scorer
+from bot.scoring.state import ConversationState, Observation
+from bot.store import NewCase, SqlStore
+from bot.store.base import StoredMessage
+from bot.tracker import Tracker
+
+log = logging.getLogger(__name__)
+
+MAX_HOT_CONVERSATIONS = 20_000
+FLUSH_EVERY = 256
+"""Buffered window writes are flushed after this many messages (and on every case)."""
+
+
+@dataclass(slots=True)
+class _Conversation:
+    key: ConversationKey
+    state: ConversationState
+    seen: set[str] = field(default_factory=set)
+    participants: dict[str, Participant] = field(default_factory=dict)
+    case: Case | None = None
+    case_loaded: bool = False
+
+
+class Engine:
+    def __init__(
+        self, settings: Settings, store: SqlStore, scorer: Scorer,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:  # fmt: skip
+        self.settings = settings
+        self.store = store
+        self.scorer = scorer
+        self.clock = clock
+        self.policy = Policy(settings)
+        self.tracker = Tracker(timedelta(seconds=settings.detection.pair_gap_seconds))
+        self.window_messages = settings.storage.window_messages
+        self.window_age = timedelta(days=settings.storage.window_days)
+        self.delivery_wakeup = asyncio.Event()
+        """Set whenever a delivery job is stored, so the outbox worker runs at once."""
+        self._hot: OrderedDict[ConversationKey, _Conversation] = OrderedDict()
+        self._unwritten: list[StoredMessage] = []
+        self._dirty: dict[ConversationKey, tuple[datetime, Score]] = {}
+        self._lock = asyncio.Lock()
+
+    # -- messages ----------------------------------------------------------------------
+
+    async def ingest(self, message: Message) -> Case | None:
+        """Take one message; returns the case it opened or upgraded, if any."""
+        if not self.policy.watching(message):
+            return None
+        key = self.tracker.route(message)
+        if key is None:
+            return None
+        async with self._lock:
+            return await self._ingest(key, message)
+
+    async def _ingest(self, key: ConversationKey, message: Message) -> Case | None:
+        conversation = await self._conversation(key)
+        if message.message_id in conversation.seen:
+            return None  # a platform redelivered it, or a replay repeats it
+        self._observe(conversation, message)
+        self._unwritten.append(StoredMessage(str(key), message))
+        risk = self.scorer.risk(conversation.state, self._reach(conversation, message.ts))
+        score = Score(
+            probability=risk.probability,
+            level=self.policy.level(risk.probability),
+            suspect=risk.suspect,
+            signals=risk.signals,
+            message_count=conversation.state.message_count,
+        )
+        self._dirty[key] = (message.ts, score)
+        self._note_contacts(conversation, message)
+        if self.policy.alerts_at(score):
+            case = await self._act_on(conversation, score)
+        else:
+            case = None
+        if len(self._unwritten) >= FLUSH_EVERY:
+            await self._flush()
+        return case
+
+    def _observe(self, conversation: _Conversation, message: Message) -> Observation:
+        state = conversation.state
+        observation = self.scorer.observe(message, state.next_seq)
+        author = message.author
+        known = conversation.participants.get(author.user_id)
+        if known is None or (author.age_band is not AgeBand.UNKNOWN) or author.display_name:
+            conversation.participants[author.user_id] = author
+        evicted = state.add(observation, author.age_band)
+        evicted += state.evict_before(message.ts - self.window_age)
+        for old in evicted:
+            conversation.seen.discard(old.message_id)
+        conversation.seen.add(message.message_id)
+        return observation
+
+    def _reach(self, conversation: _Conversation, now: datetime) -> dict[str, int]:
+        key = conversation.key
+        return {
+            author: self.tracker.reach(key.platform, key.space_id, author, now)
+            for author in conversation.state.authors
+        }
+
+    def _note_contacts(self, conversation: _Conversation, message: Message) -> None:
+        author = message.author.user_id
+        last = conversation.state.observations[-1] if conversation.state.observations else None
+        if last is None or last.author_id != author or not last.hits:
+            return
+        others = [a for a in conversation.state.authors if a != author]
+        self.tracker.note_contact(conversation.key, author, others, message.ts)
+
+    async def _act_on(self, conversation: _Conversation, score: Score) -> Case | None:
+        key = conversation.key
+        if not conversation.case_loaded:
+            conversation.case = await self.store.latest_case(str(key))
+            conversation.case_loaded = True
+        verdict = self.policy.decide(
+            score, conversation.case, (key.platform, key.space_id), self.clock()
+        )
+        if verdict is Verdict.NOTHING:
+            return None
+        evidence = self._evidence(conversation, score)
+        participants = list(conversation.participants.values())
+        await self._flush()
+        if verdict in (Verdict.NEW, Verdict.NEW_IN_DIGEST):
+            case = await self.store.create_case(
+                NewCase(
+                    platform=key.platform, space_id=key.space_id, kind=CaseKind.RISK,
+                    conversation=str(key), suspect_id=score.suspect, level=score.level,
+                    score=score.probability, participants=participants,
+                    signals=score.signals, evidence=evidence,
+                ),
+                delivery_kind="post" if verdict is Verdict.NEW else "digest",
+            )  # fmt: skip
+            log.info("case %d opened (%s, %s)", case.number, score.level, key.platform)
+        else:
+            assert conversation.case is not None
+            await self.store.update_case_risk(
+                conversation.case.id, score.level, score.probability, score.signals, evidence,
+                participants, notify=verdict is Verdict.UPGRADE,
+            )  # fmt: skip
+            case = await self.store.get_case(conversation.case.id)
+            assert case is not None
+        conversation.case = case
+        self.delivery_wakeup.set()
+        return case if verdict is not Verdict.REFRESH else None
+
+    def _evidence(self, conversation: _Conversation, score: Score) -> list[EvidenceRef]:
+        wanted = {signal.message_id for signal in score.signals}
+        return [
+            EvidenceRef(o.message_id, o.channel_id, o.author_id, o.ts, o.link)
+            for o in conversation.state.observations
+            if o.message_id in wanted
+        ]
+
+    async def _conversation(self, key: ConversationKey) -> _Conversation:
+        conversation = self._hot.get(key)
+        if conversation is not None:
+            self._hot.move_to_end(key)
+            return conversation
+        conversation = _Conversation(key, ConversationState(max_messages=self.window_messages))
+        # Rebuild from the stored window: the same observations, so the same score.
+        pending = [m.message for m in self._unwritten if m.conversation == str(key)]
+        for stored in await self.store.load_window(str(key), self.window_messages):
+            if stored.message.message_id not in conversation.seen:
+                self._observe(conversation, stored.message)
+        for message in pending:
+            if message.message_id not in conversation.seen:
+                self._observe(conversation, message)
+        self._hot[key] = conversation
+        if len(self._hot) > MAX_HOT_CONVERSATIONS:
+            self._hot.popitem(last=False)
+        return conversation
+
+    async def _flush(self) -> None:
+        if self._unwritten:
+            batch, self._unwritten = self._unwritten, []
+            await self.store.append_messages(batch)
+        if self._dirty:
+            dirty, self._dirty = self._dirty, {}
+            for key, (last_ts, score) in dirty.items():
+                await self.store.save_conversation(
+                    str(key), key.platform, key.space_id, last_ts, score.probability,
+                    score.level, score.suspect,
+                )  # fmt: skip
+
+    async def flush(self) -> None:
+        """Write buffered window messages; called periodically and on shutdown."""
+        async with self._lock:
+            await self._flush()
+
+    # -- people ------------------------------------------------------------------------
+
+    async def report(
+        self, platform: str, space_id: str, reporter: Participant, text: str,
+        about: Participant | None = None, evidence: list[EvidenceRef] | None = None,
+    ) -> Case:  # fmt: skip
+        """A member raised a concern privately: always a case of its own."""
+        case = await self.store.create_case(
+            NewCase(
+                platform=platform, space_id=space_id, kind=CaseKind.REPORT,
+                conversation=str(ConversationKey(platform, space_id, "report", reporter.user_id)),
+                suspect_id=about.user_id if about else None, level=Level.HIGH, score=0.0,
+                participants=[p for p in (reporter, about) if p is not None], signals=[],
+                evidence=evidence or [], summary=" ".join(text.split())[:1500],
+            )
+        )  # fmt: skip
+        self.delivery_wakeup.set()
+        return case
+
+    async def decide(
+        self, case_id: int, action: Action, actor_id: str, actor_name: str, reason: str = ""
+    ) -> Case:
+        """Record a moderator's decision; the alert is re-rendered to show it."""
+        decision = Decision(case_id, action, actor_id, actor_name, self.clock(), reason)
+        case = await self.store.record_decision(decision, self.settings.storage.hold_days)
+        for conversation in self._hot.values():
+            if conversation.case is not None and conversation.case.id == case_id:
+                conversation.case = case
+        self.delivery_wakeup.set()
+        return case

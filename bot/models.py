@@ -1,0 +1,242 @@
+"""The platform-neutral domain: what adapters build and what the core reasons about.
+
+Nothing here knows about Discord or Slack. Adapters translate platform events into
+these objects and render ``Case`` objects back in the platform's own UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+MAX_TEXT_CHARS = 4000
+"""Longer messages are cut to this many characters before they are stored or scored."""
+
+
+class AgeBand(StrEnum):
+    MINOR = "minor"
+    ADULT = "adult"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, value: str | None) -> AgeBand:
+        if not value:
+            return cls.UNKNOWN
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            return cls.UNKNOWN
+
+
+class Level(StrEnum):
+    """Risk levels, in increasing order of urgency."""
+
+    NONE = "none"
+    WATCH = "watch"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_RANK[self]
+
+
+_LEVEL_RANK = {Level.NONE: 0, Level.WATCH: 1, Level.HIGH: 2, Level.CRITICAL: 3}
+
+
+class CaseKind(StrEnum):
+    RISK = "risk"
+    """Raised by the detector."""
+    REPORT = "report"
+    """Raised by a person: a member who reported a concern privately."""
+
+
+class CaseState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    ESCALATED = "escalated"
+    DISMISSED = "dismissed"
+    CONFIRMED = "confirmed"
+    CLOSED = "closed"
+
+
+class Action(StrEnum):
+    """What a moderator can do to a case; each maps to the state it leads to."""
+
+    ACKNOWLEDGE = "acknowledge"
+    ESCALATE = "escalate"
+    DISMISS = "dismiss"
+    CONFIRM = "confirm"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+    @property
+    def resulting_state(self) -> CaseState:
+        return _ACTION_STATE[self]
+
+
+_ACTION_STATE = {
+    Action.ACKNOWLEDGE: CaseState.ACKNOWLEDGED,
+    Action.ESCALATE: CaseState.ESCALATED,
+    Action.DISMISS: CaseState.DISMISSED,
+    Action.CONFIRM: CaseState.CONFIRMED,
+    Action.CLOSE: CaseState.CLOSED,
+    Action.REOPEN: CaseState.OPEN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    user_id: str
+    display_name: str = ""
+    age_band: AgeBand = AgeBand.UNKNOWN
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message, as every adapter delivers it to the engine."""
+
+    platform: str
+    space_id: str
+    channel_id: str
+    message_id: str
+    author: Participant
+    text: str
+    ts: datetime
+    is_dm: bool = False
+    thread_id: str | None = None
+    reply_to: str | None = None
+    """The id of the message this one replies to, when the platform says so."""
+    mentions: tuple[str, ...] = ()
+    """User ids mentioned in the message."""
+    link: str | None = None
+    """A link back to the message on its platform (jump link, permalink)."""
+
+    def __post_init__(self) -> None:
+        if len(self.text) > MAX_TEXT_CHARS:
+            object.__setattr__(self, "text", self.text[:MAX_TEXT_CHARS])
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ConversationKey:
+    """Identifies a conversation: a DM thread, or a pair of people in a space.
+
+    Pairs are keyed by space, not by channel: two people who move from one channel
+    of a server to another are still the same conversation.
+    """
+
+    platform: str
+    space_id: str
+    kind: str  # "dm" | "pair"
+    ref: str  # DM channel id, or "userA|userB" (sorted)
+
+    @classmethod
+    def dm(cls, platform: str, space_id: str, channel_id: str) -> ConversationKey:
+        return cls(platform, space_id, "dm", channel_id)
+
+    @classmethod
+    def pair(cls, platform: str, space_id: str, a: str, b: str) -> ConversationKey:
+        first, second = sorted((a, b))
+        return cls(platform, space_id, "pair", f"{first}|{second}")
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.space_id}:{self.kind}:{self.ref}"
+
+    @classmethod
+    def parse(cls, text: str) -> ConversationKey:
+        platform, space_id, kind, ref = text.split(":", 3)
+        return cls(platform, space_id, kind, ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One warning sign, with the message that showed it: a reason, not a verdict."""
+
+    name: str
+    weight: float
+    message_id: str
+    quote: str
+    """A short excerpt of the triggering message (never more than ~120 characters)."""
+    author_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    probability: float
+    level: Level
+    suspect: str | None
+    """The author the risk attaches to."""
+    signals: tuple[Signal, ...] = ()
+    message_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A moderator's action on a case: an audit record and, later, a training label."""
+
+    case_id: int
+    action: Action
+    actor_id: str
+    actor_name: str
+    at: datetime
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class Case:
+    """An alert, and what moderators did about it.
+
+    ``number`` counts per space (what moderators see, "case 12"); ``id`` is global.
+    """
+
+    id: int
+    number: int
+    platform: str
+    space_id: str
+    kind: CaseKind
+    conversation: str
+    suspect_id: str | None
+    level: Level
+    score: float
+    state: CaseState
+    created_at: datetime
+    updated_at: datetime
+    participants: list[Participant] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    summary: str = ""
+    """For reports: what the reporter wrote. For risk cases: empty."""
+    platform_message_id: str | None = None
+    """The id of the alert message in the moderator channel, once delivered."""
+    hold_until: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (CaseState.OPEN, CaseState.ACKNOWLEDGED, CaseState.ESCALATED)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    """A pointer to a message that triggered a signal: enough to jump to it."""
+
+    message_id: str
+    channel_id: str
+    author_id: str
+    ts: datetime
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A job in the outbox: post a new alert, or update one already posted."""
+
+    id: int
+    case_id: int
+    kind: str  # "post" | "update" | "digest"
+    platform: str
+    space_id: str
+    attempts: int
+    payload: dict

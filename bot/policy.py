@@ -1,0 +1,99 @@
+"""What is watched, and when a risk becomes an alert.
+
+Moderators must never be flooded: one conversation has at most one open case (a
+higher level upgrades it in place), nothing alerts before a minimum of evidence, a
+closed case is not reopened during a cooldown, and a space that produces more new
+cases than its flood limit gets the rest in a digest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.config import Settings
+from bot.models import Case, CaseState, Level, Message, Score
+
+
+class Verdict(StrEnum):
+    NOTHING = "nothing"
+    NEW = "new"
+    """Open a case and alert the moderators."""
+    NEW_IN_DIGEST = "new_in_digest"
+    """Open a case, but the space is over its flood limit: list it in a digest."""
+    UPGRADE = "upgrade"
+    """The open case reached a higher level: update its alert in place."""
+    REFRESH = "refresh"
+    """The open case has more evidence at the same level: store it quietly."""
+
+
+class Policy:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.thresholds = settings.detection.thresholds
+        self.alert_level = Level(settings.detection.alert_level)
+        self.min_messages = settings.detection.min_messages
+        self.cooldown = timedelta(minutes=settings.alerts.cooldown_minutes)
+        self.flood_limit = settings.alerts.flood_limit
+        self.flood_window = timedelta(minutes=settings.alerts.flood_window_minutes)
+        self._recent_cases: dict[tuple[str, str], deque[datetime]] = defaultdict(deque)
+        self._excluded: dict[tuple[str, str], set[str]] = {}
+        self._disabled: set[tuple[str, str]] = set()
+
+    # -- what is watched ---------------------------------------------------------------
+
+    def set_space_overrides(self, platform: str, space_id: str, excluded_channels: set[str],
+                            enabled: bool = True) -> None:  # fmt: skip
+        """Per-space settings from the platform config or moderators' commands."""
+        self._excluded[(platform, space_id)] = excluded_channels
+        if enabled:
+            self._disabled.discard((platform, space_id))
+        else:
+            self._disabled.add((platform, space_id))
+
+    def watching(self, message: Message) -> bool:
+        watch = self.settings.watch
+        space = (message.platform, message.space_id)
+        if message.author.is_bot or space in self._disabled:
+            return False
+        if message.space_id in watch.disabled_spaces:
+            return False
+        if message.is_dm:
+            return watch.watch_dms
+        channels = {message.channel_id, message.thread_id} - {None}
+        if channels & set(watch.excluded_channels):
+            return False
+        return not channels & self._excluded.get(space, set())
+
+    # -- when to alert -----------------------------------------------------------------
+
+    def level(self, probability: float) -> Level:
+        return self.thresholds.level_for(probability)
+
+    def alerts_at(self, score: Score) -> bool:
+        """Whether a score is enough to alert, regardless of cases and flood limits."""
+        return score.level.rank >= self.alert_level.rank and score.message_count >= self.min_messages  # noqa: E501
+
+    def decide(self, score: Score, existing: Case | None, space: tuple[str, str],
+               now: datetime) -> Verdict:  # fmt: skip
+        if not self.alerts_at(score):
+            return Verdict.NOTHING
+        if existing is not None:
+            if existing.is_open:
+                if score.level.rank > existing.level.rank:
+                    return Verdict.UPGRADE
+                return Verdict.REFRESH if score.probability > existing.score else Verdict.NOTHING
+            if now - existing.updated_at < self.cooldown:
+                return Verdict.NOTHING
+            if existing.state is CaseState.DISMISSED and score.level.rank <= existing.level.rank:
+                # Moderators said this conversation was a false positive at this level.
+                return Verdict.NOTHING
+        return self._count_new_case(space, now)
+
+    def _count_new_case(self, space: tuple[str, str], now: datetime) -> Verdict:
+        recent = self._recent_cases[space]
+        while recent and now - recent[0] > self.flood_window:
+            recent.popleft()
+        recent.append(now)
+        return Verdict.NEW if len(recent) <= self.flood_limit else Verdict.NEW_IN_DIGEST

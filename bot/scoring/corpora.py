@@ -1,0 +1,123 @@
+"""Loaders for labelled conversations: Conversation JSONL (the interchange format).
+
+A malformed line is reported with its line number and skipped; the rest is read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from bot.clock import parse_timestamp
+from bot.models import AgeBand, Message, Participant
+
+LABELS = ("grooming", "benign")
+_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+class InputError(Exception):
+    """A problem with one input line, reported to the user and skipped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    author: str
+    text: str
+    ts: datetime
+
+
+@dataclass(slots=True)
+class Conversation:
+    id: str
+    label: str | None
+    suspect: str | None
+    context: str
+    participants: dict[str, AgeBand]
+    messages: list[Line] = field(default_factory=list)
+
+    @property
+    def is_grooming(self) -> bool:
+        return self.label == "grooming"
+
+    def to_messages(self, platform: str = "jsonl", space_id: str = "corpus") -> list[Message]:
+        """As engine messages: a DM, or a channel whose messages address each other."""
+        is_dm = self.context == "dm"
+        messages = []
+        previous: str | None = None
+        for index, line in enumerate(self.messages):
+            band = self.participants.get(line.author, AgeBand.UNKNOWN)
+            messages.append(
+                Message(
+                    platform=platform, space_id=space_id,
+                    channel_id=f"dm-{self.id}" if is_dm else f"ch-{self.id}",
+                    message_id=f"{self.id}#{index + 1}", author=Participant(line.author, "", band),
+                    text=line.text, ts=line.ts, is_dm=is_dm,
+                    reply_to=previous if not is_dm else None,
+                )
+            )  # fmt: skip
+            previous = messages[-1].message_id
+        return messages
+
+
+def parse_conversation(obj: Any) -> Conversation:
+    if not isinstance(obj, dict):
+        raise InputError("expected a JSON object")
+    conv_id = obj.get("id")
+    if not isinstance(conv_id, str | int) or conv_id == "":
+        raise InputError('missing "id"')
+    label = obj.get("label")
+    if label is not None and label not in LABELS:
+        raise InputError(f'"label" must be "grooming", "benign" or null, not {label!r}')
+    raw_messages = obj.get("messages")
+    if not isinstance(raw_messages, list):
+        raise InputError('"messages" must be a list')
+    participants: dict[str, AgeBand] = {}
+    raw_participants = obj.get("participants") or {}
+    if not isinstance(raw_participants, dict):
+        raise InputError('"participants" must be an object')
+    for user, info in raw_participants.items():
+        band = info.get("age_band") if isinstance(info, dict) else None
+        participants[str(user)] = AgeBand.parse(band)
+    lines = []
+    for index, item in enumerate(raw_messages):
+        if not isinstance(item, dict) or "text" not in item:
+            raise InputError(f"message {index + 1} needs an author and a text")
+        text = item.get("text")
+        ts = item.get("ts")
+        try:
+            moment = parse_timestamp(ts) if ts else _EPOCH + timedelta(seconds=30 * index)
+        except (TypeError, ValueError):
+            raise InputError(f"message {index + 1} has a bad timestamp {ts!r}") from None
+        author = str(item.get("author") or "unknown")
+        lines.append(Line(author, "" if text is None else str(text), moment))
+    suspect = obj.get("suspect")
+    context = obj.get("context") or "dm"
+    if context not in ("dm", "channel"):
+        raise InputError(f'"context" must be "dm" or "channel", not {context!r}')
+    return Conversation(
+        str(conv_id), label, str(suspect) if suspect else None, context, participants, lines
+    )
+
+
+def read_conversations(
+    stream: IO[str], errors: list[str] | None = None, source: str = "input"
+) -> Iterator[Conversation]:
+    """Yield conversations; problems go to ``errors`` as 'source:line: reason'."""
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield parse_conversation(json.loads(raw))
+        except (json.JSONDecodeError, InputError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            if errors is not None:
+                errors.append(f"{source}:{number}: skipped: {reason}")
+
+
+def load_conversations(path: Path, errors: list[str] | None = None) -> list[Conversation]:
+    with path.open(encoding="utf-8", errors="replace") as stream:
+        return list(read_conversations(stream, errors, str(path)))

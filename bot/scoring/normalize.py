@@ -1,0 +1,127 @@
+"""Text normalisation, so that trivial obfuscation does not hide a warning sign.
+
+Handles case, compatibility forms (full-width, ligatures), look-alike letters from
+other scripts, zero-width and direction-control characters, leetspeak inside words,
+common text-speak, letters spelled out with spaces or dots, elongated letters and a
+few emoji that stand for words. Digits that stand alone (ages, times) are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from bot.models import MAX_TEXT_CHARS
+
+_INVISIBLE = dict.fromkeys(
+    [
+        0x0000, 0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E,
+        0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D,
+        0x202E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068,
+        0x2069, 0x206A, 0x206B, 0x206C, 0x206D, 0x206E, 0x206F, 0x3164, 0xFEFF,
+        0xFFA0,
+    ]
+)  # fmt: skip
+
+# Letters from Cyrillic, Greek and other scripts that look like Latin ones.
+_LOOKALIKES = str.maketrans(
+    {
+        "а": "a", "в": "b", "с": "c", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i",
+        "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "ѕ": "s", "т": "t",
+        "у": "y", "х": "x", "ԁ": "d", "ɡ": "g", "ԛ": "q", "ԝ": "w", "ү": "y", "ӏ": "l",
+        "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v",
+        "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ѵ": "v", "ɑ": "a",
+        "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
+    }
+)  # fmt: skip
+
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+     "@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "+": "t"}
+)  # fmt: skip
+
+# Text-speak whose digits are not leetspeak: replaced before leet decoding.
+_TEXT_SPEAK = {
+    "2day": "today", "2nite": "tonight", "2night": "tonight", "2moro": "tomorrow",
+    "2morrow": "tomorrow", "2mrw": "tomorrow", "gr8": "great", "b4": "before",
+    "l8r": "later", "l8": "late", "w8": "wait", "m8": "mate", "h8": "hate",
+    "4ever": "forever", "4u": "for you", "2u": "to you", "any1": "anyone",
+    "some1": "someone", "no1": "no one", "every1": "everyone", "sum1": "someone",
+    "ne1": "anyone", "str8": "straight", "f2f": "face to face", "2gether": "together",
+}  # fmt: skip
+
+_EMOJI_WORDS = {
+    "🤫": " secret ", "🤐": " secret ", "📸": " photo ", "📷": " photo ", "🤳": " selfie ",
+    "🎁": " gift ", "💰": " money ", "💵": " money ", "💸": " money ", "🚗": " ride ",
+    "📱": " phone ", "📞": " call ", "🏠": " home ", "🎂": " birthday ",
+}  # fmt: skip
+_EMOJI_RE = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
+
+_WORD_WITH_SYMBOLS = re.compile(r"[0-9a-z@$!|€+]*[a-z][0-9a-z@$!|€+]*")
+_HAS_LEET = re.compile(r"[0-9@$!|€+]")
+_REPEATS = re.compile(r"(.)\1{2,}")
+# Runs of single letters joined by one kind of separator: "s e c r e t", "s.e.c.r.e.t".
+_SPACED = re.compile(r"\b(?:[a-z0-9][ ._\-*]){3,}[a-z0-9]\b")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Return a canonical lowercase form of ``text`` for signal matching and features."""
+    if not text:
+        return ""
+    text = text[:MAX_TEXT_CHARS]
+    return _normalize_cached(text) if len(text) < 200 else _normalize(text)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_cached(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
+    text = text.translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text)
+    # Drop combining marks (accents stacked to disguise letters), keep base letters.
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not _is_combining(ch))
+    text = text.lower().translate(_LOOKALIKES)
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
+    text = _SPACED.sub(_join_spaced, text)
+    text = _WORD_WITH_SYMBOLS.sub(_decode_word, text)
+    text = _REPEATS.sub(r"\1\1", text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _is_combining(ch: str) -> bool:
+    return unicodedata.combining(ch) != 0
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    run = match.group(0)
+    separators = set(run[1::2])
+    if len(separators) != 1:
+        return run
+    letters = run[0::2]
+    # "u r a" and "i m 1 3" are ordinary chat: join only runs of four or more that
+    # contain at least one letter that is not a common one-letter word.
+    if separators == {" "} and (len(letters) < 4 or set(letters) <= set("iaurky0123456789")):
+        return run
+    return letters
+
+
+def _decode_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    speak = _TEXT_SPEAK.get(word)
+    if speak is not None:
+        return speak
+    if not _HAS_LEET.search(word):
+        return word
+    # Ages and grades written with a suffix ("13yo", "8th", "17f") are not leetspeak.
+    if re.fullmatch(r"\d+(?:yo|y/o|yrs?|th|st|nd|rd|f|m|s|am|pm|k)", word):
+        return word
+    # Leave trailing punctuation-like symbols alone when the word is otherwise plain.
+    stripped = word.rstrip("!|+")
+    if not _HAS_LEET.search(stripped):
+        return word
+    return stripped.translate(_LEET) + word[len(stripped) :]

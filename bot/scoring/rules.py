@@ -1,0 +1,60 @@
+"""The rule-based scorer: signals weighed together, with who says them to whom.
+
+Used when no learned model is available (``detection.scorer = "rules"``) and as a
+transparent baseline. One sign alone never reaches a high score: grooming is a
+pattern of several tactics from one person aimed at another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.models import Message
+from bot.scoring import signals as sig
+from bot.scoring.base import Risk, age_view, base_observation, evidence
+from bot.scoring.state import ConversationState, Observation
+
+SINGLE_TACTIC_CAP = 0.45
+"""No author reaches above this on one kind of tactic alone."""
+
+
+class RuleScorer:
+    name = "rules"
+
+    def observe(self, message: Message, seq: int) -> Observation:
+        return base_observation(message, seq)
+
+    def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
+        best_author, best = None, 0.0
+        for author in state.authors:
+            p = self.author_risk(state, author, (reach or {}).get(author, 0))
+            if p > best:
+                best_author, best = author, p
+        if best_author is None:
+            return Risk(0.0, None, ())
+        return Risk(round(best, 4), best_author, evidence(state, best_author))
+
+    def author_risk(self, state: ConversationState, author: str, reach: int) -> float:
+        totals = state.authors[author]
+        tactics = [n for n in totals.distinct() if n not in sig.DISCLOSURES]
+        if not tactics:
+            return 0.0
+        ages = age_view(state, author)
+        multiplier = 1.0
+        if ages.partner_minor and not ages.self_minor:
+            multiplier = 1.35 if ages.self_adult else 1.15
+        elif ages.self_minor and ages.partner_minor:
+            multiplier = 0.55  # peers: teenagers talking among themselves
+        elif ages.partner_adult and not ages.partner_minor:
+            multiplier = 0.6  # adults talking with adults
+        if reach >= 3:
+            multiplier *= 1.2
+        safe = 1.0
+        for name in tactics:
+            weight = sig.TACTICS_BY_NAME[name].weight if name in sig.TACTICS_BY_NAME else 0.5
+            repeats = min(totals.count(name), 3)
+            safe *= 1.0 - min(0.95, weight * multiplier * (1 + 0.1 * (repeats - 1)))
+        probability = 1.0 - safe
+        if len(tactics) == 1:
+            probability = min(probability, SINGLE_TACTIC_CAP)
+        return min(probability, 0.999)

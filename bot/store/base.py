@@ -1,0 +1,76 @@
+"""The store interface: one set of operations, whatever the database.
+
+``SqlStore`` in ``sql.py`` implements it once over a small ``Driver`` (SQLite through
+aiosqlite, PostgreSQL through asyncpg), so both backends run the same queries and
+the same migrations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.clock import from_epoch
+from bot.models import AgeBand, Message, Participant
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message as kept in a conversation window."""
+
+    conversation: str
+    message: Message
+
+    @property
+    def age_band(self) -> AgeBand:
+        return self.message.author.age_band
+
+
+def stored(conversation: str, message: Message) -> StoredMessage:
+    return StoredMessage(conversation, message)
+
+
+def message_from_row(row: Sequence[Any]) -> StoredMessage:
+    (conversation, platform, space_id, channel_id, thread_id, message_id, author_id,
+     author_name, age_band, text, ts, is_dm, reply_to, link) = row  # fmt: skip
+    return StoredMessage(
+        conversation,
+        Message(
+            platform=platform,
+            space_id=space_id,
+            channel_id=channel_id,
+            thread_id=thread_id,
+            message_id=message_id,
+            author=Participant(author_id, author_name, AgeBand.parse(age_band)),
+            text=text,
+            ts=from_epoch(ts),
+            is_dm=bool(is_dm),
+            reply_to=reply_to,
+            link=link,
+        ),
+    )
+
+
+class Driver(Protocol):
+    """The few things ``SqlStore`` needs from a database connection.
+
+    Queries use ``?`` placeholders; drivers translate them if their database wants
+    another style.
+    """
+
+    dialect: str
+    id_type: str
+
+    async def connect(self) -> None: ...
+    async def close(self) -> None: ...
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT into a table with an ``id`` key and return the new id."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Driver]: ...
+

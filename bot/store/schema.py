@@ -1,0 +1,115 @@
+"""The schema and its forward migrations, for every backend, in one place.
+
+Each migration is a list of statements in the common subset of SQLite and
+PostgreSQL SQL. ``{id}`` stands for the auto-incrementing primary key type, which
+each backend substitutes. Never edit a released migration: add the next one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[list[str]] = [
+    # 1: windows, conversations, cases, outbox, decisions, audit, settings
+    [
+        """CREATE TABLE messages (
+            id {id},
+            conversation TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            space_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            thread_id TEXT,
+            message_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author_name TEXT NOT NULL DEFAULT '',
+            age_band TEXT NOT NULL DEFAULT 'unknown',
+            text TEXT NOT NULL,
+            ts DOUBLE PRECISION NOT NULL,
+            is_dm INTEGER NOT NULL DEFAULT 0,
+            reply_to TEXT,
+            link TEXT,
+            UNIQUE (conversation, message_id)
+        )""",
+        "CREATE INDEX messages_conversation ON messages (conversation, id)",
+        "CREATE INDEX messages_ts ON messages (ts)",
+        "CREATE INDEX messages_author ON messages (platform, author_id)",
+        """CREATE TABLE conversations (
+            conversation TEXT PRIMARY KEY,
+            platform TEXT NOT NULL,
+            space_id TEXT NOT NULL,
+            last_ts DOUBLE PRECISION NOT NULL,
+            score DOUBLE PRECISION NOT NULL DEFAULT 0,
+            level TEXT NOT NULL DEFAULT 'none',
+            suspect_id TEXT
+        )""",
+        """CREATE TABLE cases (
+            id {id},
+            platform TEXT NOT NULL,
+            space_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            conversation TEXT NOT NULL,
+            suspect_id TEXT,
+            level TEXT NOT NULL,
+            score DOUBLE PRECISION NOT NULL,
+            state TEXT NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL,
+            participants TEXT NOT NULL DEFAULT '[]',
+            signals TEXT NOT NULL DEFAULT '[]',
+            evidence TEXT NOT NULL DEFAULT '[]',
+            summary TEXT NOT NULL DEFAULT '',
+            platform_message_id TEXT,
+            hold_until DOUBLE PRECISION,
+            UNIQUE (platform, space_id, number)
+        )""",
+        "CREATE INDEX cases_conversation ON cases (conversation, id)",
+        "CREATE INDEX cases_state ON cases (state, updated_at)",
+        """CREATE TABLE outbox (
+            id {id},
+            case_id INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+            platform TEXT NOT NULL,
+            space_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at DOUBLE PRECISION NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL,
+            sent_at DOUBLE PRECISION,
+            last_error TEXT,
+            payload TEXT NOT NULL DEFAULT '{{}}'
+        )""",
+        "CREATE INDEX outbox_pending ON outbox (state, next_attempt_at, id)",
+        """CREATE TABLE decisions (
+            id {id},
+            case_id INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+            action TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            actor_name TEXT NOT NULL DEFAULT '',
+            at DOUBLE PRECISION NOT NULL,
+            reason TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX decisions_case ON decisions (case_id, id)",
+        """CREATE TABLE audit (
+            id {id},
+            at DOUBLE PRECISION NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{{}}',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        """CREATE TABLE space_settings (
+            platform TEXT NOT NULL,
+            space_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (platform, space_id, key)
+        )""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def statements(version: int, id_type: str) -> list[str]:
+    """The statements of migration ``version`` (1-based) for a backend."""
+    return [s.format(id=id_type) for s in MIGRATIONS[version - 1]]
