@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -61,7 +62,8 @@ import socket
 import time
 import urllib.parse
 import zlib
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -210,7 +212,7 @@ _COMMAND_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 def iso_timestamp(ts: float | None = None) -> str:
     """ISO-8601 timestamp the way Discord formats it (UTC, with offset)."""
     when = time.time() if ts is None else ts
-    return dt.datetime.fromtimestamp(when, dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(when, dt.UTC).isoformat()
 
 
 def snowflake_time(snowflake: int) -> float:
@@ -281,7 +283,12 @@ def role(
 
 def overwrite(target_id: int, *, allow: int = 0, deny: int = 0, member: bool = False) -> JSON:
     """A permission overwrite (role by default, ``member=True`` for a member overwrite)."""
-    return {"id": str(target_id), "type": 1 if member else 0, "allow": str(allow), "deny": str(deny)}
+    return {
+        "id": str(target_id),
+        "type": 1 if member else 0,
+        "allow": str(allow),
+        "deny": str(deny),
+    }
 
 
 def text_channel(
@@ -764,11 +771,12 @@ class FakeDiscord:
 
     @property
     def resume_gateway_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/resume/"
+        return f"ws://{self.host}:{self.port}/resume"
 
     async def start(self) -> FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/", self._ws_handler)
+        app.router.add_get("/resume", self._ws_handler)
         app.router.add_get("/resume/", self._ws_handler)
         app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._h_cdn)
         app.router.add_route("*", "/api/{tail:.*}", self._rest_handler)
@@ -789,10 +797,8 @@ class FakeDiscord:
         self._pointers.clear()
         for conn in list(self.gateway_connections):
             if not conn.closed:
-                try:
+                with contextlib.suppress(TimeoutError, ConnectionError):
                     await asyncio.wait_for(conn.close(1001, "server shutdown"), 1.0)
-                except (asyncio.TimeoutError, ConnectionError):
-                    pass
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -828,7 +834,7 @@ class FakeDiscord:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109
         """Wait until ``predicate()`` is truthy (re-checked on every fake state change)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -837,27 +843,30 @@ class FakeDiscord:
                 return result
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                raise asyncio.TimeoutError("FakeDiscord.wait_for timed out")
-            try:
+                raise TimeoutError("FakeDiscord.wait_for timed out")
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.25))
-            except asyncio.TimeoutError:
-                pass
 
-    async def wait_until_ready(self, sessions: int = 1, timeout: float = 5.0) -> None:
+    async def wait_until_ready(self, sessions: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until ``sessions`` gateway sessions got READY + their GUILD_CREATEs."""
         await self.wait_for(
-            lambda: sum(1 for s in self.sessions.values() if s.ready and s.alive) >= sessions,
+            lambda: sum(1 for s in self.live_sessions() if s.ready) >= sessions,
             timeout,
         )
 
     async def wait_for_posted(
-        self, channel_id: int, count: int = 1, timeout: float = 5.0
+        self,
+        channel_id: int,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[JSON]:
         await self.wait_for(lambda: len(self.posted(channel_id)) >= count, timeout)
         return self.posted(channel_id)
 
     async def wait_for_interaction_response(
-        self, interaction_id: int, timeout: float = 5.0
+        self,
+        interaction_id: int,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> JSON:
         iid = int(interaction_id)
 
@@ -870,10 +879,22 @@ class FakeDiscord:
         return await self.wait_for(find, timeout)
 
     async def wait_for_request(
-        self, method: str, path_template: str, count: int = 1, timeout: float = 5.0
+        self,
+        method: str,
+        path_template: str,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[RecordedRequest]:
         await self.wait_for(lambda: len(self.requests_to(method, path_template)) >= count, timeout)
         return self.requests_to(method, path_template)
+
+    def live_sessions(self) -> list[GatewaySession]:
+        """Sessions that currently have an open gateway connection."""
+        return [
+            s
+            for s in self.sessions.values()
+            if s.alive and s.conn is not None and not s.conn.closed
+        ]
 
     # ------------------------------------------------------------------ fixtures
 
@@ -915,7 +936,9 @@ class FakeDiscord:
             joined_at=iso_timestamp(time.time() - 3600),
             extra=extra,
         )
-        g.roles[guild_id] = role(guild_id, "@everyone", permissions=everyone_permissions, position=0)
+        g.roles[guild_id] = role(
+            guild_id, "@everyone", permissions=everyone_permissions, position=0
+        )
         for r in roles:
             g.roles[int(r["id"])] = dict(r)
         for ch in itertools.chain(channels, threads):
@@ -1131,7 +1154,9 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ inspection
 
-    def posted(self, channel_id: int | None = None, *, include_interactions: bool = False) -> list[JSON]:
+    def posted(
+        self, channel_id: int | None = None, *, include_interactions: bool = False
+    ) -> list[JSON]:
         """Messages the bot created with ``POST /channels/{id}/messages`` (live dicts: later
         edits are visible).  ``include_interactions`` adds non-ephemeral interaction responses
         and followups in that channel."""
@@ -1265,7 +1290,7 @@ class FakeDiscord:
             "guilds": [{"id": str(gid), "unavailable": True} for gid in guild_ids],
             "session_id": session.id,
             "session_type": "normal",
-            "resume_gateway_url": self.resume_gateway_url.rstrip("/"),
+            "resume_gateway_url": self.resume_gateway_url,
             "application": {"id": str(self.application_id), "flags": self._application_flags()},
             "private_channels": [],
             "relationships": [],
@@ -1342,11 +1367,18 @@ class FakeDiscord:
         session.seq += 1
         payload = {"op": Op.DISPATCH, "t": event, "s": session.seq, "d": data}
         session.buffer.append(payload)
-        self.dispatched.append(
-            {"session": session.id, "shard": session.shard, "event": event, "data": data}
-        )
+        delivered = False
         if session.conn is not None:
-            await session.conn.send(payload)
+            delivered = await session.conn.send(payload)
+        self.dispatched.append(
+            {
+                "session": session.id,
+                "shard": session.shard,
+                "event": event,
+                "data": data,
+                "delivered": delivered,  # False: buffered for a RESUME only
+            }
+        )
 
     async def dispatch(
         self,
@@ -1409,7 +1441,9 @@ class FakeDiscord:
             if shard_id is None or conn.session.shard_id == shard_id:
                 await conn.send({"op": Op.RECONNECT, "d": None, "s": None, "t": None})
 
-    async def invalidate_session(self, *, resumable: bool = False, shard_id: int | None = None) -> None:
+    async def invalidate_session(
+        self, *, resumable: bool = False, shard_id: int | None = None
+    ) -> None:
         """Send op 9 INVALID_SESSION; with ``resumable=False`` the session is dropped."""
         for conn in list(self.gateway_connections):
             if conn.closed or conn.session is None:
@@ -1455,7 +1489,9 @@ class FakeDiscord:
             role_ids = [r for r in role_ids if r in self.guilds[guild_id].roles]
         return mentions, [str(r) for r in dict.fromkeys(role_ids)], everyone
 
-    def _partial_member(self, guild_id: int, user_id: int, roles: Iterable[int] | None = None) -> JSON:
+    def _partial_member(
+        self, guild_id: int, user_id: int, roles: Iterable[int] | None = None
+    ) -> JSON:
         m = dict(self.guilds[guild_id].members[user_id])
         m.pop("user", None)
         if roles is not None:
@@ -1568,7 +1604,9 @@ class FakeDiscord:
         data = self._gateway_message(msg, member_roles)
         gid = self.channel_guild.get(int(msg["channel_id"]))
         intent = Intents.GUILD_MESSAGES if gid is not None else Intents.DIRECT_MESSAGES
-        return await self.dispatch(event, data, guild_id=gid, intent=intent, transform=self._for_session)
+        return await self.dispatch(
+            event, data, guild_id=gid, intent=intent, transform=self._for_session
+        )
 
     async def _dispatch_delete(self, channel_id: int, message_ids: Sequence[int]) -> None:
         gid = self.channel_guild.get(channel_id)
@@ -1637,7 +1675,9 @@ class FakeDiscord:
                 "guild_id": str(guild_id),
             }
             replied = self.messages.get(int(reply_to))
-            if replied is not None and all(m["id"] != replied["author"]["id"] for m in found_mentions):
+            if replied is not None and all(
+                m["id"] != replied["author"]["id"] for m in found_mentions
+            ):
                 found_mentions.append(dict(replied["author"]))
         msg = self._new_message(
             channel_id,
@@ -1786,9 +1826,7 @@ class FakeDiscord:
             for c in components:
                 if c.get("custom_id") == custom_id:
                     return True
-                if walk(c.get("components", [])) or (
-                    c.get("accessory") and walk([c["accessory"]])
-                ):
+                if walk(c.get("components", [])) or (c.get("accessory") and walk([c["accessory"]])):
                     return True
             return False
 
@@ -2280,17 +2318,29 @@ class FakeDiscord:
         embeds = body.get("embeds") or []
         if len(embeds) > 10:
             errors["embeds"] = {
-                "_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 10 or fewer in length."}]
+                "_errors": [
+                    {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 10 or fewer in length."}
+                ]
             }
         total = sum(len(json.dumps(e)) for e in embeds)
         if total > 6000 * 2:  # rough: Discord counts visible text, we count JSON
             errors["embeds"] = {
-                "_errors": [{"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}]
+                "_errors": [
+                    {
+                        "code": "MAX_EMBED_SIZE_EXCEEDED",
+                        "message": "Embed size exceeds maximum size of 6000",
+                    }
+                ]
             }
         if errors:
             raise ApiError(400, 50035, "Invalid Form Body", errors)
         if creating and not (
-            content or embeds or body.get("components") or files or body.get("sticker_ids") or body.get("poll")
+            content
+            or embeds
+            or body.get("components")
+            or files
+            or body.get("sticker_ids")
+            or body.get("poll")
         ):
             raise ApiError(400, 50006, "Cannot send an empty message")
 
@@ -2390,7 +2440,9 @@ class FakeDiscord:
             await self._dispatch_message("MESSAGE_CREATE", msg)
         return self._json(msg)
 
-    async def _h_get_message(self, rec: RecordedRequest, channel_id: str, message_id: str) -> web.Response:
+    async def _h_get_message(
+        self, rec: RecordedRequest, channel_id: str, message_id: str
+    ) -> web.Response:
         cid, _ = self._channel(channel_id)
         return self._json(self._message(cid, message_id))
 
@@ -2403,8 +2455,10 @@ class FakeDiscord:
             msg["flags"] = keep | int(body["flags"])
         msg["edited_timestamp"] = iso_timestamp()
 
-    async def _h_edit_message(self, rec: RecordedRequest, channel_id: str, message_id: str) -> web.Response:
-        cid, ch = self._channel(channel_id)
+    async def _h_edit_message(
+        self, rec: RecordedRequest, channel_id: str, message_id: str
+    ) -> web.Response:
+        cid, _ = self._channel(channel_id)
         msg = self._message(cid, message_id)
         if cid in self._forbidden_channels:
             code, message = self._forbidden_channels[cid]
@@ -2415,20 +2469,29 @@ class FakeDiscord:
         self._validate_message_payload(body, rec.files, creating=False)
         self._apply_edit(msg, body)
         if rec.files:
-            msg["attachments"] = list(msg.get("attachments", [])) + self._store_files(cid, body, rec.files)
-        self.edits.append({"channel_id": cid, "message_id": int(msg["id"]), "json": body, "via": "rest"})
+            msg["attachments"] = list(msg.get("attachments", [])) + self._store_files(
+                cid, body, rec.files
+            )
+        self.edits.append(
+            {"channel_id": cid, "message_id": int(msg["id"]), "json": body, "via": "rest"}
+        )
         await self._dispatch_message("MESSAGE_UPDATE", msg)
         return self._json(msg)
 
-    async def _h_delete_message(self, rec: RecordedRequest, channel_id: str, message_id: str) -> web.Response:
-        cid, ch = self._channel(channel_id)
+    async def _h_delete_message(
+        self, rec: RecordedRequest, channel_id: str, message_id: str
+    ) -> web.Response:
+        cid, _ = self._channel(channel_id)
         msg = self._message(cid, message_id)
         if cid in self._forbidden_channels:
             code, message = self._forbidden_channels[cid]
             raise ApiError(403, code, message)
         if self.enforce_permissions and int(msg["author"]["id"]) != self.bot_id:
             gid = self.channel_guild.get(cid)
-            if gid is None or not self.member_permissions(gid, self.bot_id, cid) & Perm.MANAGE_MESSAGES:
+            if (
+                gid is None
+                or not self.member_permissions(gid, self.bot_id, cid) & Perm.MANAGE_MESSAGES
+            ):
                 raise ApiError(403, 50013, "Missing Permissions")
         self._delete_message(cid, int(msg["id"]))
         self.deletions[-1]["reason"] = rec.reason
@@ -2436,34 +2499,52 @@ class FakeDiscord:
         return self._no_content()
 
     async def _h_bulk_delete(self, rec: RecordedRequest, channel_id: str) -> web.Response:
-        cid, ch = self._channel(channel_id)
+        cid, _ = self._channel(channel_id)
         if cid in self._forbidden_channels:
             code, message = self._forbidden_channels[cid]
             raise ApiError(403, code, message)
         ids = [_int(i) for i in (rec.json or {}).get("messages", [])]
         if not 2 <= len(ids) <= 100:
-            raise ApiError(400, 50016, "You must provide at least 2 and fewer than 100 messages to delete.")
-        existing = [i for i in ids if i in self.messages and int(self.messages[i]["channel_id"]) == cid]
+            raise ApiError(
+                400, 50016, "You must provide at least 2 and fewer than 100 messages to delete."
+            )
+        existing = [
+            i for i in ids if i in self.messages and int(self.messages[i]["channel_id"]) == cid
+        ]
         for mid in existing:
             self._delete_message(cid, mid)
             self.deletions[-1]["reason"] = rec.reason
         await self._dispatch_delete(cid, existing)
         return self._no_content()
 
-    async def _h_add_reaction(self, rec: RecordedRequest, channel_id: str, message_id: str, emoji: str) -> web.Response:
+    async def _h_add_reaction(
+        self, rec: RecordedRequest, channel_id: str, message_id: str, emoji: str
+    ) -> web.Response:
         cid, ch = self._channel(channel_id)
         self._message(cid, message_id)
         self._check_channel_writable(cid, ch, Perm.ADD_REACTIONS)
         self.reactions.append(
-            {"channel_id": cid, "message_id": _int(message_id), "emoji": urllib.parse.unquote(emoji), "added": True}
+            {
+                "channel_id": cid,
+                "message_id": _int(message_id),
+                "emoji": urllib.parse.unquote(emoji),
+                "added": True,
+            }
         )
         return self._no_content()
 
-    async def _h_remove_reaction(self, rec: RecordedRequest, channel_id: str, message_id: str, emoji: str) -> web.Response:
+    async def _h_remove_reaction(
+        self, rec: RecordedRequest, channel_id: str, message_id: str, emoji: str
+    ) -> web.Response:
         cid, _ = self._channel(channel_id)
         self._message(cid, message_id)
         self.reactions.append(
-            {"channel_id": cid, "message_id": _int(message_id), "emoji": urllib.parse.unquote(emoji), "added": False}
+            {
+                "channel_id": cid,
+                "message_id": _int(message_id),
+                "emoji": urllib.parse.unquote(emoji),
+                "added": False,
+            }
         )
         return self._no_content()
 
@@ -2508,15 +2589,21 @@ class FakeDiscord:
         )
         return self._json(members[:limit])
 
-    async def _h_get_member(self, rec: RecordedRequest, guild_id: str, user_id: str) -> web.Response:
+    async def _h_get_member(
+        self, rec: RecordedRequest, guild_id: str, user_id: str
+    ) -> web.Response:
         g = self._guild(guild_id)
         return self._json(self._guild_member(g, user_id))
 
     async def _member_changed(self, g: _Guild, m: JSON) -> None:
         data = dict(m, guild_id=str(g.id))
-        await self.dispatch("GUILD_MEMBER_UPDATE", data, guild_id=g.id, intent=Intents.GUILD_MEMBERS)
+        await self.dispatch(
+            "GUILD_MEMBER_UPDATE", data, guild_id=g.id, intent=Intents.GUILD_MEMBERS
+        )
 
-    async def _h_edit_member(self, rec: RecordedRequest, guild_id: str, user_id: str) -> web.Response:
+    async def _h_edit_member(
+        self, rec: RecordedRequest, guild_id: str, user_id: str
+    ) -> web.Response:
         g = self._guild(guild_id)
         m = self._guild_member(g, user_id)
         body: JSON = rec.json or {}
@@ -2528,7 +2615,12 @@ class FakeDiscord:
             self._require_guild_perm(g, Perm.MANAGE_ROLES)
             unknown = [r for r in body["roles"] if _int(r) not in g.roles]
             if unknown:
-                raise ApiError(400, 50035, "Invalid Form Body", {"roles": {"_errors": [{"code": "UNKNOWN_ROLE"}]}})
+                raise ApiError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {"roles": {"_errors": [{"code": "UNKNOWN_ROLE"}]}},
+                )
             body = dict(body, roles=[str(r) for r in body["roles"]])
         for key in ("nick", "roles", "communication_disabled_until", "mute", "deaf", "flags"):
             if key in body:
@@ -2536,7 +2628,9 @@ class FakeDiscord:
         await self._member_changed(g, m)
         return self._json(m)
 
-    async def _h_add_role(self, rec: RecordedRequest, guild_id: str, user_id: str, role_id: str) -> web.Response:
+    async def _h_add_role(
+        self, rec: RecordedRequest, guild_id: str, user_id: str, role_id: str
+    ) -> web.Response:
         g = self._guild(guild_id)
         m = self._guild_member(g, user_id)
         if _int(role_id) not in g.roles:
@@ -2547,7 +2641,9 @@ class FakeDiscord:
         await self._member_changed(g, m)
         return self._no_content()
 
-    async def _h_remove_role(self, rec: RecordedRequest, guild_id: str, user_id: str, role_id: str) -> web.Response:
+    async def _h_remove_role(
+        self, rec: RecordedRequest, guild_id: str, user_id: str, role_id: str
+    ) -> web.Response:
         g = self._guild(guild_id)
         m = self._guild_member(g, user_id)
         self._require_guild_perm(g, Perm.MANAGE_ROLES)
@@ -2591,7 +2687,10 @@ class FakeDiscord:
         self.bans[g.id][uid] = {"user": u, "reason": rec.reason}
         await self._remove_member(g, uid)
         await self.dispatch(
-            "GUILD_BAN_ADD", {"guild_id": str(g.id), "user": u}, guild_id=g.id, intent=Intents.GUILD_MODERATION
+            "GUILD_BAN_ADD",
+            {"guild_id": str(g.id), "user": u},
+            guild_id=g.id,
+            intent=Intents.GUILD_MODERATION,
         )
         return self._no_content()
 
@@ -2614,19 +2713,27 @@ class FakeDiscord:
 
     def _check_app(self, app_id: str) -> None:
         if _int(app_id) != self.application_id:
-            raise ApiError(403, 20012, "You are not authorized to perform this action on this application")
+            raise ApiError(
+                403, 20012, "You are not authorized to perform this action on this application"
+            )
 
-    async def _h_get_commands(self, rec: RecordedRequest, app_id: str, guild_id: str | None = None) -> web.Response:
+    async def _h_get_commands(
+        self, rec: RecordedRequest, app_id: str, guild_id: str | None = None
+    ) -> web.Response:
         self._check_app(app_id)
         gid = self._guild(guild_id).id if guild_id is not None else None
         return self._json(self.commands.get(gid, []))
 
-    async def _h_sync_commands(self, rec: RecordedRequest, app_id: str, guild_id: str | None = None) -> web.Response:
+    async def _h_sync_commands(
+        self, rec: RecordedRequest, app_id: str, guild_id: str | None = None
+    ) -> web.Response:
         self._check_app(app_id)
         gid = self._guild(guild_id).id if guild_id is not None else None
         payload = rec.json
         if not isinstance(payload, list):
-            raise ApiError(400, 50035, "Invalid Form Body", {"_errors": [{"code": "LIST_TYPE_CONVERT"}]})
+            raise ApiError(
+                400, 50035, "Invalid Form Body", {"_errors": [{"code": "LIST_TYPE_CONVERT"}]}
+            )
         errors: JSON = {}
         seen: set[tuple[str, int]] = set()
         for index, cmd in enumerate(payload):
@@ -2634,11 +2741,23 @@ class FakeDiscord:
             name = cmd.get("name", "")
             problems = []
             if ctype == 1 and (not _COMMAND_NAME_RE.match(name) or name != name.lower()):
-                problems.append({"code": "APPLICATION_COMMAND_INVALID_NAME", "message": "Command name is invalid"})
+                problems.append(
+                    {
+                        "code": "APPLICATION_COMMAND_INVALID_NAME",
+                        "message": "Command name is invalid",
+                    }
+                )
             if ctype == 1 and not 1 <= len(cmd.get("description") or "") <= 100:
-                problems.append({"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."})
+                problems.append(
+                    {
+                        "code": "BASE_TYPE_BAD_LENGTH",
+                        "message": "Must be between 1 and 100 in length.",
+                    }
+                )
             if (name, ctype) in seen:
-                problems.append({"code": "APPLICATION_COMMANDS_DUPLICATE_NAME", "message": "duplicate name"})
+                problems.append(
+                    {"code": "APPLICATION_COMMANDS_DUPLICATE_NAME", "message": "duplicate name"}
+                )
             seen.add((name, ctype))
             if problems:
                 errors[str(index)] = {"_errors": problems}
@@ -2688,7 +2807,9 @@ class FakeDiscord:
             "id": str(inter.id),
             "type": inter.type,
             "user": self._ensure_user(uid),
-            "authorizing_integration_owners": inter.payload.get("authorizing_integration_owners", {}),
+            "authorizing_integration_owners": inter.payload.get(
+                "authorizing_integration_owners", {}
+            ),
         }
         if inter.type == InteractionType.APPLICATION_COMMAND:
             metadata["name"] = data.get("name")
@@ -2737,7 +2858,10 @@ class FakeDiscord:
         ctype = body.get("type")
         data: JSON = body.get("data") or {}
         flags = int(data.get("flags") or 0)
-        component_like = inter.type in (InteractionType.MESSAGE_COMPONENT, InteractionType.MODAL_SUBMIT)
+        component_like = inter.type in (
+            InteractionType.MESSAGE_COMPONENT,
+            InteractionType.MODAL_SUBMIT,
+        )
         allowed = {
             InteractionType.APPLICATION_COMMAND: {4, 5, 9},
             InteractionType.MESSAGE_COMPONENT: {4, 5, 6, 7, 9},
@@ -2745,7 +2869,12 @@ class FakeDiscord:
             InteractionType.AUTOCOMPLETE: {8},
         }.get(inter.type, set())
         if ctype not in allowed:
-            raise ApiError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID"}]}})
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID"}]}},
+            )
         entry: JSON = {
             "interaction_id": inter.id,
             "token": token,
@@ -2767,13 +2896,18 @@ class FakeDiscord:
                 await self._dispatch_message("MESSAGE_CREATE", message)
         elif ctype == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
             loading_flags = MessageFlag.LOADING | (flags & MessageFlag.EPHEMERAL)
-            message = self._interaction_message(inter, {}, flags=loading_flags, source="interaction")
+            message = self._interaction_message(
+                inter, {}, flags=loading_flags, source="interaction"
+            )
             inter.original_message_id = int(message["id"])
             inter.loading = True
             inter.deferred_ephemeral = bool(flags & MessageFlag.EPHEMERAL)
             if not flags & MessageFlag.EPHEMERAL and self.echo_bot_messages:
                 await self._dispatch_message("MESSAGE_CREATE", message)
-        elif ctype in (CallbackType.DEFERRED_UPDATE_MESSAGE, CallbackType.UPDATE_MESSAGE) and component_like:
+        elif (
+            ctype in (CallbackType.DEFERRED_UPDATE_MESSAGE, CallbackType.UPDATE_MESSAGE)
+            and component_like
+        ):
             inter.original_message_id = inter.message_id
             if ctype == CallbackType.UPDATE_MESSAGE and inter.message_id in self.messages:
                 message = self.messages[inter.message_id]
@@ -2803,7 +2937,8 @@ class FakeDiscord:
                     "response_message_id": str(inter.original_message_id)
                     if inter.original_message_id
                     else None,
-                    "response_message_loading": ctype == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE,
+                    "response_message_loading": ctype
+                    == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE,
                     "response_message_ephemeral": bool(flags & MessageFlag.EPHEMERAL),
                 },
                 "resource": resource,
@@ -2859,11 +2994,15 @@ class FakeDiscord:
             raise ApiError(404, 10008, "Unknown Message")
         return self.messages[mid]
 
-    async def _h_webhook_get(self, rec: RecordedRequest, app_id: str, token: str, message_id: str) -> web.Response:
+    async def _h_webhook_get(
+        self, rec: RecordedRequest, app_id: str, token: str, message_id: str
+    ) -> web.Response:
         inter = self._interaction_by_token(token)
         return self._json(self._webhook_message(inter, message_id))
 
-    async def _h_webhook_edit(self, rec: RecordedRequest, app_id: str, token: str, message_id: str) -> web.Response:
+    async def _h_webhook_edit(
+        self, rec: RecordedRequest, app_id: str, token: str, message_id: str
+    ) -> web.Response:
         inter = self._interaction_by_token(token)
         message = self._webhook_message(inter, message_id)
         body: JSON = rec.json or {}
@@ -2885,7 +3024,9 @@ class FakeDiscord:
             await self._dispatch_message("MESSAGE_UPDATE", message)
         return self._json(message)
 
-    async def _h_webhook_delete(self, rec: RecordedRequest, app_id: str, token: str, message_id: str) -> web.Response:
+    async def _h_webhook_delete(
+        self, rec: RecordedRequest, app_id: str, token: str, message_id: str
+    ) -> web.Response:
         inter = self._interaction_by_token(token)
         message = self._webhook_message(inter, message_id)
         cid = int(message["channel_id"])
@@ -2900,7 +3041,9 @@ def _int(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ApiError(400, 50035, "Invalid Form Body", {"_errors": [{"code": "NUMBER_TYPE_COERCE"}]})
+        raise ApiError(
+            400, 50035, "Invalid Form Body", {"_errors": [{"code": "NUMBER_TYPE_COERCE"}]}
+        ) from None
 
 
 def _infer_option_type(value: Any) -> int:

