@@ -724,7 +724,8 @@ class FakeDiscord:
         self._message_source: dict[int, str] = {}
         self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
         self.commands: dict[int | None, list[JSON]] = {}  # guild id (None = global) -> commands
-        self.bans: dict[int, dict[int, JSON]] = collections.defaultdict(dict)
+        self.bans: dict[int, dict[int, JSON]] = collections.defaultdict(dict)  # current bans
+        self.ban_log: list[JSON] = []  # every ban request, with reason/delete_message_seconds
         self.blocked_dm_users: set[int] = set()
         self.attachments: dict[int, bytes] = {}
 
@@ -2684,7 +2685,18 @@ class FakeDiscord:
         if uid == g.owner_id:
             raise ApiError(403, 50013, "Missing Permissions")
         u = self._ensure_user(uid)
+        seconds = (rec.json or {}).get(
+            "delete_message_seconds", rec.query.get("delete_message_seconds")
+        )
         self.bans[g.id][uid] = {"user": u, "reason": rec.reason}
+        self.ban_log.append(
+            {
+                "guild_id": g.id,
+                "user_id": uid,
+                "reason": rec.reason,
+                "delete_message_seconds": int(seconds) if seconds is not None else None,
+            }
+        )
         await self._remove_member(g, uid)
         await self.dispatch(
             "GUILD_BAN_ADD",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
+import io
 from collections.abc import AsyncIterator
 
 import discord
@@ -146,8 +148,10 @@ async def test_login_ready_and_guild_create(fake: FakeDiscord) -> None:
     assert identify["intents"] == base_intents().value
     assert "shard" not in identify
     [conn] = fake.gateway_connections
-    # discord.py always asks for transport compression; the fake honours it.
-    assert conn.query == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
+    # discord.py always asks for transport compression (zlib-stream, or zstd-stream when
+    # zstandard is importable); the fake honours either.
+    wanted = discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE
+    assert conn.query == {"v": "10", "encoding": "json", "compress": wanted}
     assert conn.binary_frames >= 3  # HELLO, READY, GUILD_CREATE
     assert conn.heartbeats >= 1  # discord.py heartbeats right after HELLO; ACKed
     # discord.py's close() races its own reader and usually closes with 4000, not 1000
@@ -654,3 +658,97 @@ async def test_auto_sharded_client(fake: FakeDiscord) -> None:
     assert (0, shard1_guild) not in by_shard and (1, shard0_guild) not in by_shard
     [msg_event] = [d for d in fake.dispatched if d["event"] == "MESSAGE_CREATE"]
     assert msg_event["shard"] == (1, 2)
+
+
+# --------------------------------------------------------------------------- moderation REST
+
+
+@pytest.mark.asyncio
+async def test_moderation_actions(fake: FakeDiscord) -> None:
+    async with logged_in(make_client(), fake.token) as client:
+        guild = await client.fetch_guild(GUILD)
+        bob = await guild.fetch_member(BOB)
+        await bob.timeout(datetime.timedelta(minutes=10), reason="spam links")
+        await bob.add_roles(discord.Object(MOD_ROLE), reason="trusted")
+        await bob.remove_roles(discord.Object(MOD_ROLE))
+        await bob.kick(reason="second strike")
+        with pytest.raises(discord.NotFound):
+            await guild.fetch_member(BOB)
+        await guild.ban(discord.Object(BOB), reason="third strike", delete_message_seconds=3600)
+        ban = await guild.fetch_ban(discord.Object(BOB))
+        assert ban.reason == "third strike" and ban.user.id == BOB
+        await guild.unban(discord.Object(BOB))
+        with pytest.raises(discord.NotFound):
+            await guild.fetch_ban(discord.Object(BOB))
+
+    [timeout] = fake.requests_to("PATCH", "/guilds/{g}/members/{u}")
+    assert timeout.reason == "spam links"
+    assert (
+        timeout.json["communication_disabled_until"]
+        > datetime.datetime.now(datetime.UTC).isoformat()
+    )
+    assert fake.requests_to("PUT", "/guilds/{g}/members/{u}/roles/{r}")[0].reason == "trusted"
+    assert fake.requests_to("DELETE", f"/guilds/{GUILD}/members/{BOB}")[0].reason == "second strike"
+    assert fake.ban_log == [
+        {
+            "guild_id": GUILD,
+            "user_id": BOB,
+            "reason": "third strike",
+            "delete_message_seconds": 3600,
+        }
+    ]
+    assert BOB not in fake.guilds[GUILD].members and fake.bans[GUILD] == {}
+
+
+@pytest.mark.asyncio
+async def test_enforce_permissions_mode(fake: FakeDiscord) -> None:
+    fake.enforce_permissions = True
+    fake.guilds[GUILD].members[fake.bot_id]["roles"] = []  # drop the admin role
+    async with logged_in(make_client(), fake.token) as client:
+        guild = await client.fetch_guild(GUILD)
+        with pytest.raises(discord.Forbidden) as info:
+            await guild.ban(discord.Object(BOB))
+        assert info.value.code == 50013
+        await client.get_partial_messageable(GENERAL).send("@everyone may still talk")
+
+
+@pytest.mark.asyncio
+async def test_deletes_reactions_and_attachments(fake: FakeDiscord) -> None:
+    client = make_client()
+    deleted = future()
+    bulk = future()
+    client.event(_set_on("on_raw_message_delete", deleted))
+    client.event(_set_on("on_raw_bulk_message_delete", bulk))
+    async with running(client, fake.token):
+        channel = client.get_channel(GENERAL)
+        spam = [await fake.send_message_create(GUILD, GENERAL, BOB, f"spam {i}") for i in range(3)]
+        await channel.get_partial_message(spam[0]).add_reaction("\N{WARNING SIGN}")
+        await channel.get_partial_message(spam[0]).delete()
+        (raw,) = await asyncio.wait_for(deleted, TIMEOUT)
+        assert raw.message_id == spam[0] and raw.guild_id == GUILD
+        await channel.delete_messages([discord.Object(i) for i in spam[1:]], reason="purge")
+        (raw_bulk,) = await asyncio.wait_for(bulk, TIMEOUT)
+        assert raw_bulk.message_ids == set(spam[1:])
+
+        report = io.BytesIO(b"case 7 evidence")
+        sent = await channel.send("evidence", file=discord.File(report, "case-7.txt"))
+        assert sent.attachments[0].filename == "case-7.txt"
+        assert await sent.attachments[0].read() == b"case 7 evidence"
+
+    assert fake.reactions[0]["emoji"] == "\N{WARNING SIGN}"
+    assert [d["message_id"] for d in fake.deletions] == spam
+    assert fake.deletions[-1]["reason"] == "purge"
+    assert [m["content"] for m in fake.history(GENERAL)] == ["evidence"]
+
+
+@pytest.mark.asyncio
+async def test_op7_reconnect_resumes(fake: FakeDiscord) -> None:
+    client = make_client()
+    resumed = future()
+    client.event(_set_on("on_resumed", resumed))
+    async with running(client, fake.token):
+        await fake.request_reconnect()
+        await asyncio.wait_for(resumed, TIMEOUT)
+        await fake.wait_until_ready()
+    [session] = fake.sessions.values()
+    assert session.resumes == 1 and len(fake.identify_payloads) == 1
