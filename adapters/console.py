@@ -83,8 +83,10 @@ def render(case: Case, colour: bool = False) -> str:
         return f"{name}, age band {band}"
 
     start, end = (_COLOURS.get(case.level, ""), _RESET) if colour else ("", "")
-    lines = [f"{start}== [{case.level.value.upper()}] {body.title} =={end}",
-             f"   space {case.space_id} · {case.conversation}"]  # fmt: skip
+    lines = [
+        f"{start}== [{case.level.value.upper()}] {body.title} =={end}",
+        f"   space {case.space_id} · {case.conversation}",
+    ]
     if case.suspect_id:
         lines.append(f"   suspect: {who(case.suspect_id)}")
     others = [p.user_id for p in case.participants if p.user_id != case.suspect_id]

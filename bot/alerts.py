@@ -55,16 +55,23 @@ class AlertContent:
 def content(case: Case, max_reasons: int = 5) -> AlertContent:
     links = {e.message_id: e.link for e in case.evidence}
     reasons = tuple(
-        Reason(SIGNAL_LABELS.get(s.name, s.name), s.quote, s.author_id, s.message_id,
-               links.get(s.message_id))
+        Reason(
+            SIGNAL_LABELS.get(s.name, s.name),
+            s.quote,
+            s.author_id,
+            s.message_id,
+            links.get(s.message_id),
+        )
         for s in case.signals[:max_reasons]
-    )  # fmt: skip
+    )
     if case.kind is CaseKind.REPORT:
         title = f"Case {case.number}: a member reported a concern"
         summary = case.summary or "(no details given)"
     else:
         title = f"Case {case.number}: {LEVEL_LABELS[case.level]}, possible grooming"
-        summary = f"Risk score {case.score:.2f} in a conversation of {len(case.participants)} people."
+        summary = (
+            f"Risk score {case.score:.2f} in a conversation of {len(case.participants)} people."
+        )
     return AlertContent(title, case.level, summary, reasons, state_line(case))
 
 

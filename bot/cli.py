@@ -24,8 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Spots the warning signs of online grooming and alerts your moderators.",
     )
     parser.add_argument("--version", action="version", version=f"watchkeeper {__version__}")
-    parser.add_argument("--config", metavar="PATH",
-                        help="TOML config file (default: $WATCHKEEPER_CONFIG or ./config.toml)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="TOML config file (default: $WATCHKEEPER_CONFIG or ./config.toml)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
@@ -52,8 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         logging.getLogger("watchkeeper").debug("failure", exc_info=True)
-        print(f"watchkeeper: error: {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"watchkeeper: error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
         return EXIT_RUNTIME
 
 

@@ -175,9 +175,7 @@ class SlackConfig(Section):
             return self
         if not self.moderator_channel:
             raise ValueError("moderator_channel is required when slack.bot_token is set")
-        if self.mode == "socket" and not (
-            self.app_token and self.app_token.get_secret_value()
-        ):
+        if self.mode == "socket" and not (self.app_token and self.app_token.get_secret_value()):
             raise ValueError('app_token (xapp-...) is required when mode = "socket"')
         if self.mode == "http" and not (
             self.signing_secret and self.signing_secret.get_secret_value()

@@ -57,9 +57,12 @@ class _Conversation:
 
 class Engine:
     def __init__(
-        self, settings: Settings, store: SqlStore, scorer: Scorer,
+        self,
+        settings: Settings,
+        store: SqlStore,
+        scorer: Scorer,
         clock: Callable[[], datetime] = utcnow,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.settings = settings
         self.store = store
         self.scorer = scorer
@@ -103,7 +106,7 @@ class Engine:
         )
         self._dirty[key] = (message.ts, score)
         self._note_contacts(conversation, message)
-        if self.policy.alerts_at(score):
+        if self.policy.alerts_at(score, (key.platform, key.space_id)):
             case = await self._act_on(conversation, score)
         else:
             case = None
@@ -156,20 +159,31 @@ class Engine:
         if verdict in (Verdict.NEW, Verdict.NEW_IN_DIGEST):
             case = await self.store.create_case(
                 NewCase(
-                    platform=key.platform, space_id=key.space_id, kind=CaseKind.RISK,
-                    conversation=str(key), suspect_id=score.suspect, level=score.level,
-                    score=score.probability, participants=participants,
-                    signals=score.signals, evidence=evidence,
+                    platform=key.platform,
+                    space_id=key.space_id,
+                    kind=CaseKind.RISK,
+                    conversation=str(key),
+                    suspect_id=score.suspect,
+                    level=score.level,
+                    score=score.probability,
+                    participants=participants,
+                    signals=score.signals,
+                    evidence=evidence,
                 ),
                 delivery_kind="post" if verdict is Verdict.NEW else "digest",
-            )  # fmt: skip
+            )
             log.info("case %d opened (%s, %s)", case.number, score.level, key.platform)
         else:
             assert conversation.case is not None
             await self.store.update_case_risk(
-                conversation.case.id, score.level, score.probability, score.signals, evidence,
-                participants, notify=verdict is Verdict.UPGRADE,
-            )  # fmt: skip
+                conversation.case.id,
+                score.level,
+                score.probability,
+                score.signals,
+                evidence,
+                participants,
+                notify=verdict is Verdict.UPGRADE,
+            )
             case = await self.store.get_case(conversation.case.id)
             assert case is not None
         conversation.case = case
@@ -211,9 +225,14 @@ class Engine:
             dirty, self._dirty = self._dirty, {}
             for key, (last_ts, score) in dirty.items():
                 await self.store.save_conversation(
-                    str(key), key.platform, key.space_id, last_ts, score.probability,
-                    score.level, score.suspect,
-                )  # fmt: skip
+                    str(key),
+                    key.platform,
+                    key.space_id,
+                    last_ts,
+                    score.probability,
+                    score.level,
+                    score.suspect,
+                )
 
     async def flush(self) -> None:
         """Write buffered window messages; called periodically and on shutdown."""
@@ -223,19 +242,30 @@ class Engine:
     # -- people ------------------------------------------------------------------------
 
     async def report(
-        self, platform: str, space_id: str, reporter: Participant, text: str,
-        about: Participant | None = None, evidence: list[EvidenceRef] | None = None,
-    ) -> Case:  # fmt: skip
+        self,
+        platform: str,
+        space_id: str,
+        reporter: Participant,
+        text: str,
+        about: Participant | None = None,
+        evidence: list[EvidenceRef] | None = None,
+    ) -> Case:
         """A member raised a concern privately: always a case of its own."""
         case = await self.store.create_case(
             NewCase(
-                platform=platform, space_id=space_id, kind=CaseKind.REPORT,
+                platform=platform,
+                space_id=space_id,
+                kind=CaseKind.REPORT,
                 conversation=str(ConversationKey(platform, space_id, "report", reporter.user_id)),
-                suspect_id=about.user_id if about else None, level=Level.HIGH, score=0.0,
-                participants=[p for p in (reporter, about) if p is not None], signals=[],
-                evidence=evidence or [], summary=" ".join(text.split())[:1500],
+                suspect_id=about.user_id if about else None,
+                level=Level.HIGH,
+                score=0.0,
+                participants=[p for p in (reporter, about) if p is not None],
+                signals=[],
+                evidence=evidence or [],
+                summary=" ".join(text.split())[:1500],
             )
-        )  # fmt: skip
+        )
         self.delivery_wakeup.set()
         return case
 

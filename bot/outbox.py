@@ -10,6 +10,7 @@ idempotent where their platform allows (a nonce, message metadata).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -62,9 +63,13 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 
 class OutboxWorker:
     def __init__(
-        self, store: SqlStore, sinks: dict[str, AlertSink], wakeup: asyncio.Event | None = None,
-        clock: Callable[[], datetime] = utcnow, poll_seconds: float = 1.0,
-    ) -> None:  # fmt: skip
+        self,
+        store: SqlStore,
+        sinks: dict[str, AlertSink],
+        wakeup: asyncio.Event | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        poll_seconds: float = 1.0,
+    ) -> None:
         self.store = store
         self.sinks = sinks
         self.wakeup = wakeup or asyncio.Event()
@@ -76,17 +81,17 @@ class OutboxWorker:
         """Deliver until cancelled."""
         while True:
             await self.deliver_due()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
             self.wakeup.clear()
 
     async def deliver_due(self) -> int:
         """Send every job that is due now; returns how many were delivered."""
         delivered = 0
         while True:
-            jobs = [j for j in await self.store.due_deliveries(self.clock()) if j.platform in self.sinks]  # noqa: E501
+            jobs = [
+                j for j in await self.store.due_deliveries(self.clock()) if j.platform in self.sinks
+            ]
             if not jobs:
                 return delivered
             progress = False
@@ -128,14 +133,21 @@ class OutboxWorker:
         log.info("delivered %s for case %d", job.kind, case.number)
         return True
 
-    async def _failed(self, job: Delivery, error: str, retryable: bool,
-                      retry_after: float | None) -> bool:  # fmt: skip
+    async def _failed(
+        self, job: Delivery, error: str, retryable: bool, retry_after: float | None
+    ) -> bool:
         now = self.clock()
         delay = backoff(job.attempts, retry_after)
         await self.store.mark_retry(job, error, now + timedelta(seconds=delay))
         level = logging.WARNING if retryable else logging.ERROR
-        log.log(level, "delivery %d (case id %d) failed: %s; retrying in %.0fs", job.id,
-                job.case_id, error, delay)  # fmt: skip
+        log.log(
+            level,
+            "delivery %d (case id %d) failed: %s; retrying in %.0fs",
+            job.id,
+            job.case_id,
+            error,
+            delay,
+        )
         if not retryable and job.id not in self._stale_reported:
             self._stale_reported.add(job.id)
             log.error("delivery %d needs attention: %s", job.id, error)

@@ -40,17 +40,28 @@ class Policy:
         self._recent_cases: dict[tuple[str, str], deque[datetime]] = defaultdict(deque)
         self._excluded: dict[tuple[str, str], set[str]] = {}
         self._disabled: set[tuple[str, str]] = set()
+        self._alert_levels: dict[tuple[str, str], Level] = {}
 
     # -- what is watched ---------------------------------------------------------------
 
-    def set_space_overrides(self, platform: str, space_id: str, excluded_channels: set[str],
-                            enabled: bool = True) -> None:  # fmt: skip
+    def set_space_overrides(
+        self, platform: str, space_id: str, excluded_channels: set[str], enabled: bool = True
+    ) -> None:
         """Per-space settings from the platform config or moderators' commands."""
         self._excluded[(platform, space_id)] = excluded_channels
         if enabled:
             self._disabled.discard((platform, space_id))
         else:
             self._disabled.add((platform, space_id))
+
+    def excluded_channels(self, platform: str, space_id: str) -> set[str]:
+        return set(self._excluded.get((platform, space_id), set()))
+
+    def set_space_alert_level(self, platform: str, space_id: str, level: Level) -> None:
+        self._alert_levels[(platform, space_id)] = level
+
+    def alert_level_for(self, platform: str, space_id: str) -> Level:
+        return self._alert_levels.get((platform, space_id), self.alert_level)
 
     def watching(self, message: Message) -> bool:
         watch = self.settings.watch
@@ -71,13 +82,15 @@ class Policy:
     def level(self, probability: float) -> Level:
         return self.thresholds.level_for(probability)
 
-    def alerts_at(self, score: Score) -> bool:
+    def alerts_at(self, score: Score, space: tuple[str, str]) -> bool:
         """Whether a score is enough to alert, regardless of cases and flood limits."""
-        return score.level.rank >= self.alert_level.rank and score.message_count >= self.min_messages  # noqa: E501
+        level = self._alert_levels.get(space, self.alert_level)
+        return score.level.rank >= level.rank and score.message_count >= self.min_messages
 
-    def decide(self, score: Score, existing: Case | None, space: tuple[str, str],
-               now: datetime) -> Verdict:  # fmt: skip
-        if not self.alerts_at(score):
+    def decide(
+        self, score: Score, existing: Case | None, space: tuple[str, str], now: datetime
+    ) -> Verdict:
+        if not self.alerts_at(score, space):
             return Verdict.NOTHING
         if existing is not None:
             if existing.is_open:

@@ -23,10 +23,10 @@ MAX_PARTNERS = 64
 
 @dataclass(slots=True)
 class _ChannelMemory:
-    speakers: deque[tuple[str, str, datetime]] = field(
+    speakers: deque[tuple[str, str, datetime, str | None]] = field(
         default_factory=lambda: deque(maxlen=RECENT_PER_CHANNEL)
     )
-    """(message id, author id, time), newest last."""
+    """(message id, author id, time, who it was addressed to), newest last."""
 
 
 class Tracker:
@@ -41,7 +41,7 @@ class Tracker:
             return ConversationKey.dm(message.platform, message.space_id, message.channel_id)
         memory = self._memory(message)
         partner = self._addressee(message, memory)
-        memory.speakers.append((message.message_id, message.author.user_id, message.ts))
+        memory.speakers.append((message.message_id, message.author.user_id, message.ts, partner))
         if partner is None:
             return None
         return ConversationKey.pair(
@@ -62,15 +62,21 @@ class Tracker:
     def _addressee(self, message: Message, memory: _ChannelMemory) -> str | None:
         author = message.author.user_id
         if message.reply_to:
-            for message_id, speaker, _ in reversed(memory.speakers):
+            for message_id, speaker, _, partner in reversed(memory.speakers):
                 if message_id == message.reply_to:
-                    if speaker != author:
-                        return speaker
-                    break
+                    # A reply to one's own message continues that message's conversation.
+                    return speaker if speaker != author else partner
         for mentioned in message.mentions:
             if mentioned != author:
                 return mentioned
-        for _, speaker, ts in reversed(memory.speakers):
+        # Someone who was just talking with a person goes on talking with them, even if
+        # others spoke in between; otherwise they answer the previous speaker.
+        for _, speaker, ts, partner in reversed(memory.speakers):
+            if abs(message.ts - ts) > self.pair_gap:
+                break
+            if speaker == author and partner is not None:
+                return partner
+        for _, speaker, ts, _ in reversed(memory.speakers):
             if speaker == author:
                 continue
             if abs(message.ts - ts) <= self.pair_gap:
@@ -78,8 +84,9 @@ class Tracker:
             break
         return None
 
-    def note_contact(self, key: ConversationKey, author: str, others: list[str],
-                     when: datetime) -> None:  # fmt: skip
+    def note_contact(
+        self, key: ConversationKey, author: str, others: list[str], when: datetime
+    ) -> None:
         """Remember that ``author`` used a tactic on each of ``others``."""
         book = self._partners.setdefault((key.platform, key.space_id, author), OrderedDict())
         for other in others:

@@ -17,8 +17,11 @@ from bot.store import store_for
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("check", help="validate the config and the platform tokens")
-    parser.add_argument("--offline", action="store_true",
-                        help="do not contact the platforms, only check the local setup")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not contact the platforms, only check the local setup",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -34,14 +37,18 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
 async def _check(settings: Settings, offline: bool) -> list[str]:
     problems: list[str] = []
-    storage = settings.storage.url.split("@")[-1] if settings.storage.url else str(
-        settings.storage.sqlite_path
+    storage = (
+        settings.storage.url.split("@")[-1]
+        if settings.storage.url
+        else str(settings.storage.sqlite_path)
     )
     print(f"storage: {storage}")
     scorer = load_scorer(settings)
     d = settings.detection
-    print(f"detector: {scorer.name}; alerts from level {d.alert_level} "
-          f"(score >= {d.alert_threshold:.2f}) after {d.min_messages} messages")  # fmt: skip
+    print(
+        f"detector: {scorer.name}; alerts from level {d.alert_level} "
+        f"(score >= {d.alert_threshold:.2f}) after {d.min_messages} messages"
+    )
     platforms = settings.enabled_platforms
     print(f"platforms: {', '.join(platforms) if platforms else 'none (terminal adapter)'}")
     store = store_for(settings.storage)
@@ -53,8 +60,10 @@ async def _check(settings: Settings, offline: bool) -> list[str]:
         pending, oldest = await store.outbox_backlog()
         if oldest is not None and utcnow() - oldest > STALE_AFTER:
             minutes = (utcnow() - oldest).total_seconds() / 60
-            problems.append(f"{pending} alert(s) waiting for delivery, oldest for {minutes:.0f} "
-                            "minutes: check the moderator channel permissions and the log")  # fmt: skip
+            problems.append(
+                f"{pending} alert(s) waiting for delivery, oldest for {minutes:.0f} "
+                "minutes: check the moderator channel permissions and the log"
+            )
         elif pending:
             print(f"outbox: {pending} alert(s) waiting for delivery")
     finally:

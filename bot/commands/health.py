@@ -10,8 +10,12 @@ from bot.runtime import HEARTBEAT_SECONDS, heartbeat_age
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("health", help="is the running bot alive? (exit 0 if so)")
-    parser.add_argument("--max-age", type=float, default=HEARTBEAT_SECONDS * 6,
-                        help="seconds since the last heartbeat that still count as alive")
+    parser.add_argument(
+        "--max-age",
+        type=float,
+        default=HEARTBEAT_SECONDS * 6,
+        help="seconds since the last heartbeat that still count as alive",
+    )
     parser.set_defaults(handler=handle)
 
 

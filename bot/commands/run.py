@@ -26,8 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run", help="run the bot (the terminal adapter when no platform token is configured)"
     )
-    parser.add_argument("--input", metavar="PATH",
-                        help="terminal adapter: read message JSONL from PATH ('-' = stdin)")
+    parser.add_argument(
+        "--input",
+        metavar="PATH",
+        help="terminal adapter: read message JSONL from PATH ('-' = stdin)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -61,12 +64,15 @@ async def _main(settings: Settings, source: str) -> int:
 async def _serve_console(runtime: Runtime, settings: Settings, source: str) -> None:
     runtime.add_sink(ConsoleSink(colour=settings.console.color and sys.stdout.isatty()))
     async with runtime:
-        print("watchkeeper: watching the terminal input (no platform token configured)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "watchkeeper: watching the terminal input (no platform token configured)",
+            file=sys.stderr,
+        )
         if source == "-":
             await feed(runtime.engine, sys.stdin, sys.stderr, "stdin")
         else:
-            with Path(source).open(encoding="utf-8", errors="replace") as stream:
+            stream = await asyncio.to_thread(Path(source).open, encoding="utf-8", errors="replace")
+            with stream:
                 await feed(runtime.engine, stream, sys.stderr, source)
 
 

@@ -22,8 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev = subparsers.add_parser("evaluate", help="detection metrics on a labelled JSONL file")
     ev.add_argument("file", help="labelled Conversation JSONL")
     ev.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
-    ev.add_argument("--penalty-p", type=float, default=None, metavar="P",
-                    help="latency penalty steepness (default: penalty 0.5 at median length)")
+    ev.add_argument(
+        "--penalty-p",
+        type=float,
+        default=None,
+        metavar="P",
+        help="latency penalty steepness (default: penalty 0.5 at median length)",
+    )
     ev.add_argument("--plot", metavar="PATH", help="write a PNG: PR curve, alert positions")
     ev.set_defaults(handler=handle_evaluate)
 
@@ -44,8 +49,10 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         else:
             where = f"alert at message {result.alert_at}" if result.alert else "no alert"
             signals = ", ".join(result.signals) or "-"
-            print(f"{result.id}\t{result.score:.3f}\t{result.level.value}\t{where}\t"
-                  f"suspect={result.suspect or '-'}\t{signals}")  # fmt: skip
+            print(
+                f"{result.id}\t{result.score:.3f}\t{result.level.value}\t{where}\t"
+                f"suspect={result.suspect or '-'}\t{signals}"
+            )
     return 0
 
 

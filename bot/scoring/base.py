@@ -18,8 +18,25 @@ from bot.scoring import signals as sig
 from bot.scoring.normalize import normalize
 from bot.scoring.state import ConversationState, Observation
 
-_QUESTION_WORDS = ("who ", "what ", "wat ", "where ", "when ", "why ", "how ", "do u", "do you",
-                   "are u", "are you", "r u ", "can u", "can you", "wanna ", "is ", "does ")  # fmt: skip
+_QUESTION_WORDS = (
+    "who ",
+    "what ",
+    "wat ",
+    "where ",
+    "when ",
+    "why ",
+    "how ",
+    "do u",
+    "do you",
+    "are u",
+    "are you",
+    "r u ",
+    "can u",
+    "can you",
+    "wanna ",
+    "is ",
+    "does ",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +95,9 @@ def age_view(state: ConversationState, author: str) -> AgeView:
         if band is not AgeBand.UNKNOWN:
             return band is AgeBand.ADULT
         totals = state.authors.get(who)
-        return bool(totals and totals.count("adult_disclosure") and not totals.count("minor_disclosure"))  # noqa: E501
+        return bool(
+            totals and totals.count("adult_disclosure") and not totals.count("minor_disclosure")
+        )
 
     def minor(who: str) -> bool:
         band = state.age_bands.get(who, AgeBand.UNKNOWN)

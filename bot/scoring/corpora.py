@@ -52,13 +52,17 @@ class Conversation:
             band = self.participants.get(line.author, AgeBand.UNKNOWN)
             messages.append(
                 Message(
-                    platform=platform, space_id=space_id,
+                    platform=platform,
+                    space_id=space_id,
                     channel_id=f"dm-{self.id}" if is_dm else f"ch-{self.id}",
-                    message_id=f"{self.id}#{index + 1}", author=Participant(line.author, "", band),
-                    text=line.text, ts=line.ts, is_dm=is_dm,
+                    message_id=f"{self.id}#{index + 1}",
+                    author=Participant(line.author, "", band),
+                    text=line.text,
+                    ts=line.ts,
+                    is_dm=is_dm,
                     reply_to=previous if not is_dm else None,
                 )
-            )  # fmt: skip
+            )
             previous = messages[-1].message_id
         return messages
 

@@ -12,6 +12,7 @@ our files and a teenager's ordinary swearing or an identity word is not a signal
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from functools import cache
 from importlib import resources
@@ -43,4 +44,4 @@ def contains_sexual_term(normalized: str) -> bool:
     tokens = _TOKEN.findall(normalized)
     if any(token in words for token in tokens):
         return True
-    return any(f"{a} {b}" in phrases for a, b in zip(tokens, tokens[1:], strict=False))
+    return any(f"{a} {b}" in phrases for a, b in itertools.pairwise(tokens))

@@ -33,8 +33,22 @@ def stored(conversation: str, message: Message) -> StoredMessage:
 
 
 def message_from_row(row: Sequence[Any]) -> StoredMessage:
-    (conversation, platform, space_id, channel_id, thread_id, message_id, author_id,
-     author_name, age_band, text, ts, is_dm, reply_to, link) = row  # fmt: skip
+    (
+        conversation,
+        platform,
+        space_id,
+        channel_id,
+        thread_id,
+        message_id,
+        author_id,
+        author_name,
+        age_band,
+        text,
+        ts,
+        is_dm,
+        reply_to,
+        link,
+    ) = row
     return StoredMessage(
         conversation,
         Message(
@@ -73,4 +87,3 @@ class Driver(Protocol):
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[Driver]: ...
-

@@ -32,32 +32,65 @@ def dumps(value: Any) -> str:
 
 
 def encode_participants(participants: Sequence[Participant]) -> str:
-    return dumps([
-        {"user_id": p.user_id, "display_name": p.display_name, "age_band": p.age_band.value}
-        for p in participants
-    ])
+    return dumps(
+        [
+            {"user_id": p.user_id, "display_name": p.display_name, "age_band": p.age_band.value}
+            for p in participants
+        ]
+    )
 
 
 def encode_signals(signals: Sequence[Signal]) -> str:
-    return dumps([
-        {"name": s.name, "weight": s.weight, "message_id": s.message_id, "quote": s.quote,
-         "author_id": s.author_id}
-        for s in signals
-    ])  # fmt: skip
+    return dumps(
+        [
+            {
+                "name": s.name,
+                "weight": s.weight,
+                "message_id": s.message_id,
+                "quote": s.quote,
+                "author_id": s.author_id,
+            }
+            for s in signals
+        ]
+    )
 
 
 def encode_evidence(evidence: Sequence[EvidenceRef]) -> str:
-    return dumps([
-        {"message_id": e.message_id, "channel_id": e.channel_id, "author_id": e.author_id,
-         "ts": to_epoch(e.ts), "link": e.link}
-        for e in evidence
-    ])  # fmt: skip
+    return dumps(
+        [
+            {
+                "message_id": e.message_id,
+                "channel_id": e.channel_id,
+                "author_id": e.author_id,
+                "ts": to_epoch(e.ts),
+                "link": e.link,
+            }
+            for e in evidence
+        ]
+    )
 
 
 def case_from_row(row: Sequence[Any], decisions: list[Decision]) -> Case:
-    (id_, number, platform, space_id, kind, conversation, suspect_id, level, score, state,
-     created_at, updated_at, participants, signals, evidence, summary, platform_message_id,
-     hold_until) = row  # fmt: skip
+    (
+        id_,
+        number,
+        platform,
+        space_id,
+        kind,
+        conversation,
+        suspect_id,
+        level,
+        score,
+        state,
+        created_at,
+        updated_at,
+        participants,
+        signals,
+        evidence,
+        summary,
+        platform_message_id,
+        hold_until,
+    ) = row
     return Case(
         id=int(id_),
         number=int(number),
@@ -77,10 +110,11 @@ def case_from_row(row: Sequence[Any], decisions: list[Decision]) -> Case:
         ],
         signals=[Signal(**s) for s in json.loads(signals)],
         evidence=[
-            EvidenceRef(e["message_id"], e["channel_id"], e["author_id"], from_epoch(e["ts"]),
-                        e.get("link"))
+            EvidenceRef(
+                e["message_id"], e["channel_id"], e["author_id"], from_epoch(e["ts"]), e.get("link")
+            )
             for e in json.loads(evidence)
-        ],  # fmt: skip
+        ],
         decisions=decisions,
         summary=summary,
         platform_message_id=platform_message_id,

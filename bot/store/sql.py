@@ -113,13 +113,24 @@ class SqlStore:
             return
         rows = [
             (
-                item.conversation, m.platform, m.space_id, m.channel_id, m.thread_id,
-                m.message_id, m.author.user_id, m.author.display_name, m.author.age_band.value,
-                m.text.replace("\x00", ""), to_epoch(m.ts), int(m.is_dm), m.reply_to, m.link,
+                item.conversation,
+                m.platform,
+                m.space_id,
+                m.channel_id,
+                m.thread_id,
+                m.message_id,
+                m.author.user_id,
+                m.author.display_name,
+                m.author.age_band.value,
+                m.text.replace("\x00", ""),
+                to_epoch(m.ts),
+                int(m.is_dm),
+                m.reply_to,
+                m.link,
             )
             for item in items
             for m in (item.message,)
-        ]  # fmt: skip
+        ]
         await self.driver.executemany(
             f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -144,9 +155,15 @@ class SqlStore:
         )
 
     async def save_conversation(
-        self, conversation: str, platform: str, space_id: str, last_ts: datetime,
-        score: float, level: Level, suspect_id: str | None,
-    ) -> None:  # fmt: skip
+        self,
+        conversation: str,
+        platform: str,
+        space_id: str,
+        last_ts: datetime,
+        score: float,
+        level: Level,
+        suspect_id: str | None,
+    ) -> None:
         await self.driver.execute(
             "INSERT INTO conversations (conversation, platform, space_id, last_ts, score, level, "
             "suspect_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation) DO UPDATE SET "
@@ -162,7 +179,8 @@ class SqlStore:
         now = to_epoch(utcnow())
         async with self.driver.transaction() as tx:
             rows = await tx.fetch(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM cases WHERE platform = ? AND space_id = ?",
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM cases "
+                "WHERE platform = ? AND space_id = ?",
                 (new.platform, new.space_id),
             )
             number = int(rows[0][0])
@@ -171,40 +189,76 @@ class SqlStore:
                 "level, score, state, created_at, updated_at, participants, signals, evidence, "
                 "summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    new.platform, new.space_id, number, new.kind.value, new.conversation,
-                    new.suspect_id, new.level.value, new.score, CaseState.OPEN.value, now, now,
-                    codec.encode_participants(new.participants), codec.encode_signals(new.signals),
-                    codec.encode_evidence(new.evidence), new.summary,
+                    new.platform,
+                    new.space_id,
+                    number,
+                    new.kind.value,
+                    new.conversation,
+                    new.suspect_id,
+                    new.level.value,
+                    new.score,
+                    CaseState.OPEN.value,
+                    now,
+                    now,
+                    codec.encode_participants(new.participants),
+                    codec.encode_signals(new.signals),
+                    codec.encode_evidence(new.evidence),
+                    new.summary,
                 ),
-            )  # fmt: skip
+            )
             await self._enqueue(tx, case_id, new.platform, new.space_id, delivery_kind, now)
-            await self._audit(tx, "case_opened", "watchkeeper", {
-                "case_id": case_id, "platform": new.platform, "space_id": new.space_id,
-                "number": number, "kind": new.kind.value, "level": new.level.value,
-            })  # fmt: skip
+            await self._audit(
+                tx,
+                "case_opened",
+                "watchkeeper",
+                {
+                    "case_id": case_id,
+                    "platform": new.platform,
+                    "space_id": new.space_id,
+                    "number": number,
+                    "kind": new.kind.value,
+                    "level": new.level.value,
+                },
+            )
         case = await self.get_case(case_id)
         assert case is not None
         return case
 
     async def update_case_risk(
-        self, case_id: int, level: Level, score: float, signals: Sequence[Signal],
-        evidence: Sequence[EvidenceRef], participants: Sequence[Participant], notify: bool,
-    ) -> None:  # fmt: skip
+        self,
+        case_id: int,
+        level: Level,
+        score: float,
+        signals: Sequence[Signal],
+        evidence: Sequence[EvidenceRef],
+        participants: Sequence[Participant],
+        notify: bool,
+    ) -> None:
         """Refresh a case with the latest risk; ``notify`` re-renders the posted alert."""
         now = to_epoch(utcnow())
         async with self.driver.transaction() as tx:
             await tx.execute(
                 "UPDATE cases SET level = ?, score = ?, signals = ?, evidence = ?, "
                 "participants = ?, updated_at = ? WHERE id = ?",
-                (level.value, score, codec.encode_signals(signals), codec.encode_evidence(evidence),
-                 codec.encode_participants(participants), now, case_id),
-            )  # fmt: skip
+                (
+                    level.value,
+                    score,
+                    codec.encode_signals(signals),
+                    codec.encode_evidence(evidence),
+                    codec.encode_participants(participants),
+                    now,
+                    case_id,
+                ),
+            )
             if notify:
-                rows = await tx.fetch("SELECT platform, space_id FROM cases WHERE id = ?", (case_id,))
+                rows = await tx.fetch(
+                    "SELECT platform, space_id FROM cases WHERE id = ?", (case_id,)
+                )
                 platform, space_id = rows[0]
                 await self._enqueue(tx, case_id, platform, space_id, "update", now)
-                await self._audit(tx, "case_upgraded", "watchkeeper",
-                                  {"case_id": case_id, "level": level.value})  # fmt: skip
+                await self._audit(
+                    tx, "case_upgraded", "watchkeeper", {"case_id": case_id, "level": level.value}
+                )
 
     async def get_case(self, case_id: int) -> Case | None:
         rows = await self.driver.fetch(
@@ -229,9 +283,12 @@ class SqlStore:
         return await self._with_decisions(rows[0]) if rows else None
 
     async def list_cases(
-        self, platform: str | None = None, space_id: str | None = None, open_only: bool = False,
+        self,
+        platform: str | None = None,
+        space_id: str | None = None,
+        open_only: bool = False,
         limit: int = 200,
-    ) -> list[Case]:  # fmt: skip
+    ) -> list[Case]:
         where, params = [], []
         if platform is not None:
             where.append("platform = ?")
@@ -241,8 +298,11 @@ class SqlStore:
             params.append(space_id)
         if open_only:
             where.append("state IN (?, ?, ?)")
-            params += [CaseState.OPEN.value, CaseState.ACKNOWLEDGED.value,
-                       CaseState.ESCALATED.value]  # fmt: skip
+            params += [
+                CaseState.OPEN.value,
+                CaseState.ACKNOWLEDGED.value,
+                CaseState.ESCALATED.value,
+            ]
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = await self.driver.fetch(
             f"SELECT {codec.CASE_COLUMNS} FROM cases {clause} ORDER BY id LIMIT ?",
@@ -254,17 +314,24 @@ class SqlStore:
         """Apply a moderator's action: state change, audit entry, and an alert refresh."""
         at = to_epoch(decision.at)
         async with self.driver.transaction() as tx:
-            rows = await tx.fetch("SELECT platform, space_id FROM cases WHERE id = ?",
-                                  (decision.case_id,))  # fmt: skip
+            rows = await tx.fetch(
+                "SELECT platform, space_id FROM cases WHERE id = ?", (decision.case_id,)
+            )
             if not rows:
                 raise KeyError(decision.case_id)
             platform, space_id = rows[0]
             await tx.insert(
                 "INSERT INTO decisions (case_id, action, actor_id, actor_name, at, reason) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (decision.case_id, decision.action.value, decision.actor_id, decision.actor_name,
-                 at, decision.reason),
-            )  # fmt: skip
+                (
+                    decision.case_id,
+                    decision.action.value,
+                    decision.actor_id,
+                    decision.actor_name,
+                    at,
+                    decision.reason,
+                ),
+            )
             state = decision.action.resulting_state
             if state is CaseState.ESCALATED:
                 await tx.execute(
@@ -272,13 +339,22 @@ class SqlStore:
                     (state.value, at, at + hold_days * 86400, decision.case_id),
                 )
             else:
-                await tx.execute("UPDATE cases SET state = ?, updated_at = ? WHERE id = ?",
-                                 (state.value, at, decision.case_id))  # fmt: skip
+                await tx.execute(
+                    "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?",
+                    (state.value, at, decision.case_id),
+                )
             await self._enqueue(tx, decision.case_id, platform, space_id, "update", at)
-            await self._audit(tx, "decision", decision.actor_id, {
-                "case_id": decision.case_id, "action": decision.action.value,
-                "actor_name": decision.actor_name, "reason": decision.reason,
-            })  # fmt: skip
+            await self._audit(
+                tx,
+                "decision",
+                decision.actor_id,
+                {
+                    "case_id": decision.case_id,
+                    "action": decision.action.value,
+                    "actor_name": decision.actor_name,
+                    "reason": decision.reason,
+                },
+            )
         case = await self.get_case(decision.case_id)
         assert case is not None
         return case
@@ -318,8 +394,17 @@ class SqlStore:
             if next_at > to_epoch(now):
                 blocked.add(space)
                 continue
-            due.append(Delivery(int(id_), int(case_id), kind, platform, space_id, int(attempts),
-                                json.loads(payload)))  # fmt: skip
+            due.append(
+                Delivery(
+                    int(id_),
+                    int(case_id),
+                    kind,
+                    platform,
+                    space_id,
+                    int(attempts),
+                    json.loads(payload),
+                )
+            )
             if len(due) >= limit:
                 break
         return due
@@ -345,9 +430,13 @@ class SqlStore:
         await self.driver.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
             "state = ? WHERE id = ?",
-            (error[:500], to_epoch(next_attempt_at), "failed" if give_up else "pending",
-             delivery.id),
-        )  # fmt: skip
+            (
+                error[:500],
+                to_epoch(next_attempt_at),
+                "failed" if give_up else "pending",
+                delivery.id,
+            ),
+        )
 
     async def outbox_backlog(self) -> tuple[int, datetime | None]:
         """How many jobs wait, and since when the oldest has waited."""
@@ -375,9 +464,17 @@ class SqlStore:
                 "ON CONFLICT (platform, space_id, key) DO UPDATE SET value = excluded.value",
                 (platform, space_id, key, codec.dumps(value)),
             )
-            await self._audit(tx, "config_change", actor, {
-                "platform": platform, "space_id": space_id, "key": key, "value": value,
-            })  # fmt: skip
+            await self._audit(
+                tx,
+                "config_change",
+                actor,
+                {
+                    "platform": platform,
+                    "space_id": space_id,
+                    "key": key,
+                    "value": value,
+                },
+            )
 
     # -- audit -------------------------------------------------------------------------
 
@@ -391,7 +488,8 @@ class SqlStore:
         at = to_epoch(utcnow())
         body = codec.dumps(detail)
         await tx.insert(
-            "INSERT INTO audit (at, kind, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (at, kind, actor, detail, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (at, kind, actor, body, prev, audit_hash(prev, at, kind, actor, body)),
         )
 

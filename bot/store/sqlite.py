@@ -74,14 +74,12 @@ class SqliteDriver:
             await self.db.execute("COMMIT")
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        async with self._turn():
-            async with self.db.execute(sql, params) as cursor:
-                return [tuple(row) for row in await cursor.fetchall()]
+        async with self._turn(), self.db.execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._turn():
-            async with self.db.execute(sql, params) as cursor:
-                return int(cursor.lastrowid or 0)
+        async with self._turn(), self.db.execute(sql, params) as cursor:
+            return int(cursor.lastrowid or 0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteDriver]:

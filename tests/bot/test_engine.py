@@ -1,0 +1,208 @@
+"""The engine end to end over a real SQLite file, with the rule scorer and the default
+(learned, when shipped) scorer both exercised through the same interface."""
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from bot.config import Settings
+from bot.engine import Engine
+from bot.models import Action, CaseKind, CaseState
+from bot.scoring import load_scorer
+from bot.scoring.rules import RuleScorer
+from bot.store.sqlite import sqlite_store
+from tests.conftest import make_settings, message, person
+
+ADULT = person("u1", "adult", "Robin")
+CHILD = person("u2", "minor", "Kit")
+TEEN = person("u3", "minor", "Sam")
+OTHER = person("u4", "unknown", "Dana")
+
+GROOMING = [
+    (ADULT, "you're really good at this game. how old r u?"),
+    (CHILD, "im 13"),
+    (ADULT, "ur so mature for ur age honestly"),
+    (ADULT, "dont tell anyone we talk ok, its just between us"),
+    (CHILD, "ok"),
+    (ADULT, "add me on snap its more private"),
+    (ADULT, "send me a selfie so i know its u"),
+    (CHILD, "idk"),
+    (ADULT, "come on just one pic, dont u trust me"),
+]
+BUSY_CHANNEL = [
+    (TEEN, "anyone up for the build contest"),
+    (OTHER, "yes what's the theme"),
+    (TEEN, "castles, teams of 3"),
+    (OTHER, "nice"),
+]
+
+
+def interleaved() -> list:
+    """The approach, one-to-one by replies, inside a busy channel."""
+    out, at, last = [], 0.0, None
+    chatter = iter(BUSY_CHANNEL * 3)
+    for author, text in GROOMING:
+        m = message(author, text, at=at, reply_to=last)
+        out.append(m)
+        last = m.message_id
+        at += 30
+        other_author, other_text = next(chatter)
+        out.append(message(other_author, other_text, at=at))
+        at += 400  # past the pairing gap: chatter does not join the pair
+    return out
+
+
+async def run_engine(settings: Settings, path: Path, messages: list) -> tuple[Engine, list]:
+    store = sqlite_store(path)
+    await store.open()
+    engine = Engine(settings, store, RuleScorer())
+    for m in messages:
+        await engine.ingest(m)
+    await engine.flush()
+    cases = await store.list_cases()
+    await store.close()
+    return engine, cases
+
+
+async def test_grooming_in_a_busy_channel_opens_exactly_one_case(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    _, cases = await run_engine(settings, tmp_path / "wk.db", interleaved())
+    assert len(cases) == 1
+    case = cases[0]
+    assert case.kind is CaseKind.RISK and case.suspect_id == "u1"
+    assert {p.user_id for p in case.participants} == {"u1", "u2"}
+    assert {"secrecy", "platform_move"} <= {s.name for s in case.signals}
+    assert all(s.quote for s in case.signals)
+
+
+async def test_ordinary_channel_opens_no_case(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    chat = [message(a, t, at=i * 20) for i, (a, t) in enumerate(BUSY_CHANNEL * 5)]
+    _, cases = await run_engine(settings, tmp_path / "wk.db", chat)
+    assert cases == []
+
+
+async def test_restart_on_the_same_file_does_not_alert_again(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    messages = interleaved()
+    await run_engine(settings, tmp_path / "wk.db", messages)
+    _, cases = await run_engine(settings, tmp_path / "wk.db", messages)  # a full redelivery
+    assert len(cases) == 1
+
+
+async def test_rebuilt_state_scores_like_the_live_state(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    messages = interleaved()
+    first, _ = await run_engine(settings, tmp_path / "wk.db", messages[:-2])
+    live = next(iter(first._hot.values()))
+    store = sqlite_store(tmp_path / "wk.db")
+    await store.open()
+    fresh = Engine(settings, store, RuleScorer())
+    rebuilt = await fresh._conversation(live.key)
+    await store.close()
+    assert fresh.scorer.risk(rebuilt.state) == first.scorer.risk(live.state)
+
+
+async def test_upgrade_updates_the_case_instead_of_opening_another(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    store = sqlite_store(tmp_path / "wk.db")
+    await store.open()
+    engine = Engine(settings, store, RuleScorer())
+    levels = []
+    for m in interleaved():
+        case = await engine.ingest(m)
+        if case is not None:
+            levels.append(case.level.rank)
+    cases = await store.list_cases()
+    jobs = await store.due_deliveries(engine.clock(), limit=100)
+    await store.close()
+    assert len(cases) == 1
+    assert levels == sorted(levels) and len(set(levels)) >= 2
+    assert next(j.kind for j in jobs) == "post" and {j.kind for j in jobs[1:]} == {"update"}
+
+
+async def test_dismissed_case_is_not_reopened_at_the_same_level(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, alerts={"cooldown_minutes": 0})
+    store = sqlite_store(tmp_path / "wk.db")
+    await store.open()
+    engine = Engine(settings, store, RuleScorer())
+    messages = interleaved()
+    for m in messages:
+        await engine.ingest(m)
+    (case,) = await store.list_cases()
+    dismissed = await engine.decide(case.id, Action.DISMISS, "mod1", "Mod")
+    assert dismissed.state is CaseState.DISMISSED
+    assert dismissed.decisions[-1].actor_id == "mod1"
+    await engine.ingest(
+        message(ADULT, "come on just one pic", at=9000, reply_to=messages[-2].message_id)
+    )
+    assert len(await store.list_cases()) == 1
+    await store.close()
+
+
+async def test_excluded_channel_and_bots_are_not_watched(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, watch={"excluded_channels": ["c1"]})
+    _, cases = await run_engine(settings, tmp_path / "wk.db", interleaved())
+    assert cases == []
+
+
+async def test_report_is_its_own_case(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    store = sqlite_store(tmp_path / "wk.db")
+    await store.open()
+    engine = Engine(settings, store, RuleScorer())
+    case = await engine.report("console", "s1", CHILD, "someone keeps asking me to keep secrets")
+    assert case.kind is CaseKind.REPORT and case.summary.startswith("someone keeps")
+    await store.close()
+
+
+async def test_strange_and_huge_messages_are_processed(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    store = sqlite_store(tmp_path / "wk.db")
+    await store.open()
+    engine = Engine(settings, store, load_scorer(settings))
+    strange = [
+        "",
+        "\x00\x00",
+        "🙂" * 10_000,
+        "\u202eevil\u202c",
+        "e\u0301" * 500,
+        "x" * 100_000,
+        "\ud7ff\ufeff\u200b",
+        "مرحبا كيف حالك",
+    ]
+    for i, text in enumerate(strange):
+        await engine.ingest(message(OTHER if i % 2 else TEEN, text, at=i, dm=True, channel="d1"))
+    await engine.flush()
+    window = await store.load_window("console:s1:dm:d1", 100)
+    await store.close()
+    assert len(window) == len(strange)
+    assert max(len(s.message.text) for s in window) == 4000
+
+
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["u1", "u2", "u3"]),
+            st.text(max_size=80),
+            st.integers(-10_000, 10_000),
+            st.booleans(),
+        ),
+        max_size=25,
+    )
+)
+async def test_engine_never_crashes(tmp_path_factory, items) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("prop")
+    settings = make_settings(path)
+    store = sqlite_store(path / "wk.db")
+    await store.open()
+    engine = Engine(settings, store, RuleScorer())
+    for author, text, at, dm in items:
+        await engine.ingest(message(person(author), text, at=at, dm=dm))
+    await engine.flush()
+    await store.close()

@@ -1,0 +1,48 @@
+from datetime import timedelta
+
+from bot.models import ConversationKey
+from bot.tracker import Tracker
+from tests.conftest import T0, message, person
+
+A, B, C = person("a"), person("b"), person("c")
+
+
+def tracker() -> Tracker:
+    return Tracker(pair_gap=timedelta(minutes=5))
+
+
+def test_dm_is_its_own_conversation() -> None:
+    key = tracker().route(message(A, "hi", dm=True, channel="d9"))
+    assert key == ConversationKey.dm("console", "s1", "d9")
+
+
+def test_reply_target_mention_and_previous_speaker() -> None:
+    t = tracker()
+    first = message(A, "hello all", at=0)
+    assert t.route(first) is None  # addresses no one yet
+    assert t.route(message(B, "hey", at=10)) == ConversationKey.pair("console", "s1", "a", "b")
+    assert t.route(message(C, "@a look", at=20, mentions=("a",))).ref == "a|c"
+    assert t.route(message(B, "re", at=30, reply_to=first.message_id)).ref == "a|b"
+
+
+def test_speaker_keeps_their_partner_when_others_talk_in_between() -> None:
+    t = tracker()
+    t.route(message(A, "hi", at=0))
+    t.route(message(B, "hi a", at=5))  # b -> a
+    t.route(message(C, "anyone seen the patch notes", at=8))
+    assert t.route(message(B, "so what school do u go to", at=12)).ref == "a|b"
+
+
+def test_silence_longer_than_the_gap_ends_the_pairing() -> None:
+    t = tracker()
+    t.route(message(A, "hi", at=0))
+    assert t.route(message(B, "hello?", at=3600)) is None
+
+
+def test_reach_counts_distinct_people_approached_this_week() -> None:
+    t = tracker()
+    key = ConversationKey.pair("console", "s1", "a", "b")
+    for i, other in enumerate(["b", "c", "d"]):
+        t.note_contact(key, "a", [other], T0 + timedelta(days=i))
+    assert t.reach("console", "s1", "a", T0 + timedelta(days=3)) == 3
+    assert t.reach("console", "s1", "a", T0 + timedelta(days=8, hours=1)) == 1

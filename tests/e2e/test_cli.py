@@ -1,0 +1,104 @@
+"""The `watchkeeper` command as a user runs it: a real process, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+SAMPLE = ROOT / "tests" / "data" / "sample.jsonl"
+STREAM = ROOT / "bot" / "data" / "samples" / "stream.jsonl"
+CONTRACT = {"id", "score", "alert", "level", "alert_at", "suspect", "signals"}
+
+
+def wk(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHKEEPER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, input=stdin, capture_output=True,
+        text=True, timeout=120, env={**env, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+
+
+def test_score_json_contract(tmp_path: Path) -> None:
+    result = wk("score", str(SAMPLE), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    ids = [json.loads(line)["id"] for line in SAMPLE.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ids  # one per conversation, in input order
+    for row in rows:
+        assert set(row) == CONTRACT
+        assert 0.0 <= row["score"] <= 1.0
+        assert isinstance(row["alert"], bool) and isinstance(row["signals"], list)
+        assert row["alert"] == (row["alert_at"] is not None)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["g1"]["alert"] and by_id["g1"]["suspect"] == "u11"
+
+
+def test_evaluate_prints_the_metrics(tmp_path: Path) -> None:
+    table = wk("evaluate", str(SAMPLE), cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    for name in ("precision", "recall", "F1", "F0.5", "ROC-AUC", "median alert position"):
+        assert name in table.stdout
+    as_json = json.loads(wk("evaluate", str(SAMPLE), "--json", cwd=tmp_path).stdout)
+    assert {"precision", "recall", "f1", "f05", "roc_auc", "latency_f1",
+            "median_alert_position"} <= set(as_json)  # fmt: skip
+
+
+def test_malformed_lines_are_reported_and_skipped(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    good = SAMPLE.read_text().splitlines()
+    bad.write_text("\n".join([good[0], "{not json", '{"id": "x", "messages": 3}', good[1]]) + "\n")
+    result = wk("score", str(bad), "--json", cwd=tmp_path)
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) == 2
+    assert f"{bad}:2: skipped" in result.stderr and f"{bad}:3: skipped" in result.stderr
+
+
+def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
+    result = wk("score", "nope.jsonl", cwd=tmp_path)
+    assert result.returncode == 2 and "no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[detection]\nmin_messages = -3\n")
+    result = wk("check", "--offline", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "detection.min_messages" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_replay_alerts_once_and_not_again_after_restart(tmp_path: Path) -> None:
+    first = wk("replay", str(SAMPLE), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    db = tmp_path / "data" / "watchkeeper.db"
+    with sqlite3.connect(db) as conn:
+        cases = conn.execute("SELECT conversation, suspect_id FROM cases ORDER BY id").fetchall()
+        pending = conn.execute("SELECT COUNT(*) FROM outbox WHERE state != 'sent'").fetchone()[0]
+    assert sorted(s for _, s in cases) == ["u11", "u21"]  # the two grooming conversations
+    assert pending == 0
+    assert first.stdout.count("possible grooming") >= 2
+    second = wk("replay", str(SAMPLE), cwd=tmp_path)
+    assert second.returncode == 0
+    assert "possible grooming" not in second.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == len(cases)
+
+
+def test_run_reads_a_stream_and_the_heartbeat_is_healthy(tmp_path: Path) -> None:
+    result = wk("run", "--input", str(STREAM), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Case 1" in result.stdout and "Robin (u100)" in result.stdout
+    assert wk("health", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("line", ["not json", '{"text": "no author"}', '{"author": "a"}'])
+def test_run_skips_bad_stream_lines(tmp_path: Path, line: str) -> None:
+    result = wk("run", cwd=tmp_path, stdin=line + '\n{"author": "a", "text": "hi"}\n')
+    assert result.returncode == 0
+    assert "stdin:1: skipped" in result.stderr
