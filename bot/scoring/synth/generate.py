@@ -20,7 +20,7 @@ import logging
 import random
 import re
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.scoring.synth import noise
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 CHITCHAT_DEV_MODULUS = 5
 MAX_CHITCHAT_MESSAGES = 40
-DEFAULT_SIZES = {"grooming": 2000, "benign": 2000, "chitchat": 2000}
+DEFAULT_SIZES = {"grooming": 1700, "benign": 1700, "chitchat": 1700}
 DEV_FRACTION = 0.25
 
 # Real chat is filtered: nothing explicit, crude or identifying goes into the corpus.
@@ -107,7 +107,7 @@ def gap_pool(convs: list[list[dict]]) -> list[float]:
 
 
 def _parse_ts(ts: str) -> datetime:
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 # -------------------------------------------------------------------- assembling
@@ -127,7 +127,7 @@ class IdMaker:
 
 
 def _start_time(rng: random.Random) -> datetime:
-    day = datetime(2023, 1, 1, tzinfo=timezone.utc) + timedelta(days=rng.randrange(910))
+    day = datetime(2023, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(910))
     hour = rng.choices(range(24), weights=[2, 1, 1, 0, 0, 0, 1, 2, 2, 2, 2, 2, 3, 3, 3, 5,
                                            6, 6, 6, 7, 7, 6, 5, 3])[0]  # fmt: skip
     return day + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
@@ -192,8 +192,7 @@ def _record(rng, ids: IdMaker, script: Script, gaps: list[float], channel: bool)
     }
 
 
-def _chitchat_record(rng, ids: IdMaker, conv: list[dict]) -> dict:
-    shape, n = sample_shape(rng)
+def _chitchat_record(rng, ids: IdMaker, conv: list[dict], shape, n: int) -> dict:
     n = min(n, MAX_CHITCHAT_MESSAGES)
     start = 0 if rng.random() < 0.7 or len(conv) <= n else rng.randrange(len(conv) - n + 1)
     msgs = conv[start : start + n]
@@ -243,8 +242,15 @@ def build_split(
             channel = rng.random() < 0.4
             script = maker(rng, banks, filler, channel)
             out.append((_record(rng, ids, script, gaps, channel), script))
-    picked = rng.sample(convs, min(sizes["chitchat"], len(convs)))
-    out += [(_chitchat_record(rng, ids, c), None) for c in picked]
+    # Chitchat windows follow the same length distribution as the generated scripts:
+    # draw a length, then take an unused conversation long enough for it.
+    pool = list(convs)
+    rng.shuffle(pool)
+    for _ in range(min(sizes["chitchat"], len(pool))):
+        shape, n = sample_shape(rng)
+        n += 1  # generated scripts run about one message past their drawn length
+        i = next((j for j, c in enumerate(pool) if len(c) >= n), 0)
+        out.append((_chitchat_record(rng, ids, pool.pop(i), shape, n), None))
     rng.shuffle(out)
     prefix = "tr" if split == "train" else "dv"
     for i, (rec, _) in enumerate(out, 1):

@@ -24,6 +24,9 @@ _PHRASES: list[tuple[str, tuple[str, ...]]] = [
     ("be right back", ("brb",)),
     ("what about you", ("wbu", "hbu", "what about u")),
     ("how about you", ("hbu",)),
+    ("what's up", ("wassup", "sup", "wsp")),
+    ("whats up", ("wassup", "sup", "wsp")),
+    ("thank you", ("ty", "thank u", "tysm")),
     ("going to", ("gonna",)),
     ("want to", ("wanna",)),
     ("got to", ("gotta",)),
@@ -65,7 +68,6 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "okay": ("ok", "k", "okk", "oki"),
     "ok": ("k", "okk", "oki", "okay"),
     "thanks": ("thx", "ty", "thanx", "tysm"),
-    "thank you": ("ty", "thank u", "tysm"),
     "with": ("w", "wit"),
     "about": ("abt", "bout"),
     "something": ("smth", "sth"),
@@ -106,7 +108,6 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "brother": ("bro",),
     "sister": ("sis",),
     "parents": ("rents",),
-    "whats up": ("wassup", "sup", "wsp"),
 }
 
 # Abbreviated only now and then, even by messy typists.
@@ -154,7 +155,7 @@ EMOJI = (
     "👍", "🙄", "😆", "😎", "🤔", "😬", "🥲", "😁", "🙏", "✨", "💯", "😤", "🤷", ":)",
     ":(", ":D", "xD", "<3", ":P", "^^",
 )  # fmt: skip
-LAUGHS = ("lol", "lol", "lmao", "haha", "hahaha", "lmfao", "xd", "hehe", "lolz", "ha")
+LAUGHS = ("lol", "lol", "lol", "lmao", "haha", "haha", "hahaha", "lmfao", "xd", "hehe", "ha")
 
 _KEYBOARD = "qwertyuiop asdfghjkl zxcvbnm"
 _ROWS = [r for r in _KEYBOARD.split()]

@@ -105,6 +105,9 @@ class Banks:
         self.friendly = part(P.FRIENDLY_REPLIES)
         self.generic = part(P.GENERIC_REPLIES)
         self.acks = part(P.ACKS)
+        self.acks_no = part(P.ACKS_NO)
+        self.question_tails = part(P.QUESTION_TAILS)
+        self.offer_tails = part(P.OFFER_TAILS)
         self.greetings = part(P.GREETINGS)
         self.greeting_replies = part(P.GREETING_REPLIES)
         self.closings = part(P.CLOSINGS)
@@ -126,6 +129,11 @@ class Banks:
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def minor_age(rng: random.Random) -> int:
+    """Same age distribution for young people in every kind of conversation."""
+    return rng.choices(range(11, 17), weights=[2, 3, 4, 4, 3, 1])[0]
 
 
 def new_context(rng: random.Random, locale: str, m_age: int, a_age: int) -> dict[str, str]:
@@ -200,8 +208,8 @@ class Shape:
 SHAPES = (
     (Shape("early", (3, 7), (1, 3)), 0.36),
     (Shape("fast", (5, 9), (2, 4)), 0.38),
-    (Shape("medium", (9, 14), (3, 5)), 0.18),
-    (Shape("slow", (16, 30), (4, 8)), 0.08),
+    (Shape("medium", (8, 13), (3, 5)), 0.18),
+    (Shape("slow", (16, 28), (4, 8)), 0.08),
 )
 
 
@@ -216,15 +224,23 @@ class Builder:
 
     def __init__(self, rng, banks: Banks, ctx, script: Script, filler: list[str]) -> None:
         self.rng, self.banks, self.ctx, self.s, self.filler = rng, banks, ctx, script, filler
+        self.disclosed = False  # has the younger person said their age yet?
+        self.seen: set[int] = set()  # small-talk exchanges already used here
 
     def say(self, role: str, text: str, tactics=(), *, compose: bool = False) -> None:
-        rng = self.rng
+        rng, b = self.rng, self.banks
         text = render(text, self.ctx, rng)
         if compose:
             if rng.random() < 0.2:
-                text = f"{render(rng.choice(self.banks.openers), self.ctx, rng)} {text}"
+                text = f"{render(rng.choice(b.openers), self.ctx, rng)} {text}"
             if rng.random() < 0.15:
-                text = f"{text} {rng.choice(self.banks.tails)}"
+                kinds = set(tactics)
+                tails = list(b.tails)
+                if kinds & {"gifts", "platform_move", "photo_request", "meeting"}:
+                    tails += b.offer_tails
+                elif kinds & {"age_probing", "risk_assessment"} or text.endswith("?"):
+                    tails += b.question_tails
+                text = f"{text} {rng.choice(tails)}"
             if rng.random() < 0.1:
                 self.s.lines.append(Line(role, rng.choice(self.banks.bursts)))
         self.s.lines.append(Line(role, text, tuple(tactics)))
@@ -235,7 +251,9 @@ class Builder:
             self.say(who, line[2:].strip())
 
     def talk(self, pool: list[list[str]], roles=("p0", "p1"), swap: bool = True) -> None:
-        ex = pick(self.rng, pool, self.ctx["locale"])
+        fresh = [e for e in pool if id(e) not in self.seen]
+        ex = pick(self.rng, fresh or pool, self.ctx["locale"])
+        self.seen.add(id(ex))
         if swap and self.rng.random() < 0.5:
             roles = (roles[1], roles[0])
         self.exchange(ex, roles)
@@ -260,11 +278,12 @@ class Builder:
 
     def age_mention(self, role: str) -> None:
         self.say(role, pick(self.rng, self.banks.age_mentions, self.ctx["locale"]))
+        self.disclosed = True
 
     def pad(self, n: int, pools: list[list[list[str]]]) -> None:
         """Small talk (and some chitchat filler) until the script has n messages."""
         while len(self.s.lines) < n:
-            if self.rng.random() < 0.18:
+            if self.rng.random() < 0.12:
                 self.chitchat()
             else:
                 self.talk(self.rng.choice(pools))
@@ -293,13 +312,28 @@ def choose_tactics(rng: random.Random, shape: Shape, n: int) -> list[str]:
     return sorted(chosen, key=lambda t: P.STAGE[t] + rng.gauss(0, 1.3))
 
 
-_DISCLOSURE = ("{a_age}", "age is just", "older", "twenties", "age gap", "about age", "adult")
+_DISCLOSURES = {phrase_key(x) for x in P.ADULT_DISCLOSURES}
+_AGE_SLOTS = ("{m_age", "{m_grade}", "{m_year}")
+
+
+def _reply(rng: random.Random, banks: Banks, t: str, line: str, loc: str) -> tuple[str, str]:
+    """An answer that fits the question (bedtime answers to bedtime questions...)."""
+    replies = [r for r in banks.replies[t] if fits(r[1], loc)]
+    topic = next((name for name, rx in P.TOPICS.get(t, []) if re.search(rx, line, re.I)), None)
+    if topic and rng.random() < 0.8:
+        fitting = [r for r in replies if len(r) > 2 and r[2] == topic]
+        if fitting:
+            return rng.choice(fitting)[:2]
+    generic = [r for r in replies if len(r) == 2]
+    return rng.choice(generic or replies)[:2]
 
 
 def _tactic_move(b: Builder, t: str, used: set[str]) -> None:
     """The suspect uses tactic t; the younger person answers; maybe a push after no."""
     rng, banks, loc = b.rng, b.banks, b.ctx["locale"]
     pool = [x for x in banks.tactics[t] if fits(x, loc) and phrase_key(x) not in used]
+    if not b.disclosed and t != "age_probing":
+        pool = [x for x in pool if not any(a in x for a in _AGE_SLOTS)]
     raw = rng.choice(pool or banks.tactics[t])
     used.add(phrase_key(raw))
     b.s.used.add(phrase_key(raw))
@@ -307,11 +341,13 @@ def _tactic_move(b: Builder, t: str, used: set[str]) -> None:
     b.say("p0", ph.text, (t, *ph.extra), compose=True)
     if rng.random() > 0.85:
         return
-    if t == "age_probing" and any(d in ph.text for d in _DISCLOSURE):
+    if t == "age_probing" and phrase_key(raw) in _DISCLOSURES:
         b.say("p1", rng.choice(banks.adult_age_reactions))
         return
-    kind, reply = pick(rng, banks.replies[t], loc)
+    kind, reply = _reply(rng, banks, t, ph.text, loc)
     b.say("p1", reply)
+    if t == "age_probing" and kind == "ok":
+        b.disclosed = True
     if kind == "no" and t != "pressure" and rng.random() < 0.55:
         t2 = "pressure" if rng.random() < 0.7 or t != "photo_request" else "photo_request"
         pool = [x for x in banks.tactics[t2] if phrase_key(x) not in used] or banks.tactics[t2]
@@ -321,15 +357,15 @@ def _tactic_move(b: Builder, t: str, used: set[str]) -> None:
         ph2 = parse(raw2)
         b.say("p0", ph2.text, (t2, *ph2.extra), compose=True)
         if rng.random() < 0.7:
-            b.say("p1", pick(rng, banks.replies["pressure"], loc)[1])
+            b.say("p1", _reply(rng, banks, "pressure", ph2.text, loc)[1])
     elif rng.random() < 0.35:
-        b.say("p0", rng.choice(banks.acks))
+        b.say("p0", rng.choice(banks.acks if kind == "ok" else banks.acks_no))
 
 
 def grooming(rng: random.Random, banks: Banks, filler: list[str], channel: bool) -> Script:
     shape, n = sample_shape(rng)
     locale = rng.choice(["us", "us", "uk"])
-    ctx = new_context(rng, locale, rng.randint(11, 15), rng.randint(19, 45))
+    ctx = new_context(rng, locale, minor_age(rng), rng.randint(19, 45))
     s = Script("grooming", f"grooming_{shape.name}", shape.name, {"p0": "adult", "p1": "minor"})
     s.suspect = "p0"
     s.locale = locale
@@ -403,7 +439,7 @@ def benign(rng: random.Random, banks: Banks, filler: list[str], channel: bool) -
     a_age = rng.randint(25, 40) if spec.get("adult_age") else rng.randint(19, 45)
     if name in ("parent_child", "grandparent", "parenting_talk"):
         a_age = rng.randint(30, 45) if name != "grandparent" else rng.randint(55, 80)
-    ctx = new_context(rng, locale, rng.randint(11, 16), a_age)
+    ctx = new_context(rng, locale, minor_age(rng), a_age)
     band0, band1 = _benign_bands(rng, spec)
     s = Script("benign", name, shape.name, {"p0": band0, "p1": band1}, locale=locale)
     b = Builder(rng, banks, ctx, s, filler)
