@@ -196,6 +196,35 @@ class LearningConfig(Section):
     """Let ``watchkeeper train --from-store`` learn from dismissed/confirmed cases."""
 
 
+class HttpConfig(Section):
+    """The HTTP ingest API (``adapters/http_api.py``) for platforms that post their own
+    messages, and the operations endpoints (``/metrics``, ``/healthz``, ``/readyz``)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    webhook_url: str = ""
+    """Where alerts for the API's spaces are POSTed, signed with ``webhook_secret``."""
+    webhook_secret: SecretStr | None = None
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    rate_limit_per_minute: int = Field(6000, ge=1)
+    """Per API key and process: messages ingested plus other requests."""
+    batch_max: int = Field(500, ge=1, le=10_000)
+    """At most this many messages in one ``POST /v1/messages``."""
+    ops_port: int | None = Field(None, ge=1, le=65535)
+    """When the API is off: serve only the operations endpoints on this port."""
+
+    @model_validator(mode="after")
+    def _webhook(self) -> HttpConfig:
+        if self.enabled and not self.webhook_url:
+            raise ValueError("webhook_url is required when http.enabled = true")
+        if self.webhook_url and not (
+            self.webhook_secret and self.webhook_secret.get_secret_value()
+        ):
+            raise ValueError("webhook_secret is required with webhook_url (alerts are signed)")
+        return self
+
+
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_format: bool = False
@@ -218,6 +247,7 @@ class Settings(BaseSettings):
     slack: SlackConfig = SlackConfig()
     escalation: EscalationConfig = EscalationConfig()
     learning: LearningConfig = LearningConfig()
+    http: HttpConfig = HttpConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @classmethod
@@ -234,7 +264,7 @@ class Settings(BaseSettings):
 
     @property
     def enabled_platforms(self) -> list[str]:
-        return [name for name in ("discord", "slack") if getattr(self, name).enabled]
+        return [name for name in ("discord", "slack", "http") if getattr(self, name).enabled]
 
 
 def resolve_config_path(explicit: str | None) -> Path | None:
