@@ -272,6 +272,13 @@ class Builder:
             if rng.random() < 0.85:
                 self.say(second, rng.choice(b.greeting_replies))
 
+    def both_speak(self) -> None:
+        """Every conversation has two speakers (an unanswered opener gets an answer)."""
+        roles = {line.role for line in self.s.lines}
+        for role in ("p1", "p0"):
+            if role not in roles:
+                self.say(role, self.rng.choice(self.banks.generic))
+
     def closing(self) -> None:
         if self.rng.random() < 0.35:
             self.say(self.rng.choice(("p0", "p1")), self.rng.choice(self.banks.closings))
@@ -390,6 +397,7 @@ def grooming(rng: random.Random, banks: Banks, filler: list[str], channel: bool)
             b.pad(len(s.lines) + rng.randint(0, gap), pools)
     b.pad(n - 1, pools)
     b.closing()
+    b.both_speak()
     return s
 
 
@@ -483,4 +491,5 @@ def benign(rng: random.Random, banks: Banks, filler: list[str], channel: bool) -
             b.pad(len(s.lines) + rng.randint(0, gap), pools)
     b.pad(n - 1, pools)
     b.closing()
+    b.both_speak()
     return s
