@@ -108,7 +108,26 @@ def load_chitchat() -> dict[str, list[list[dict]]]:
         ]
         if len(msgs) < 4 or not _usable(msgs):
             continue
+        msgs = _split_sentences(msgs)
+        if sum(len(m["text"]) for m in msgs) / len(msgs) > 45:
+            continue  # essays, not chat
         out["dev" if i % CHITCHAT_DEV_MODULUS == 0 else "train"].append(msgs)
+    return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])")
+
+
+def _split_sentences(msgs: list[dict]) -> list[dict]:
+    """People send long thoughts as several messages; so do the converted ones."""
+    out = []
+    for m in msgs:
+        parts = _SENTENCE_END.split(m["text"]) if len(m["text"]) > 50 else [m["text"]]
+        parts = [p for p in parts if p.strip()]
+        ts = _parse_ts(m["timestamp"])
+        for k, part in enumerate(parts):
+            stamp = (ts + timedelta(seconds=4 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            out.append({"sender": m["sender"], "text": part, "timestamp": stamp})
     return out
 
 
@@ -227,7 +246,9 @@ def _chitchat_record(rng, ids: IdMaker, conv: list[dict], shape, n: int) -> dict
     msgs = conv[start : start + n]
     senders = sorted({m["sender"] for m in conv})
     roles = {s: ids.new() for s in senders}
-    restyle = rng.random() < 0.5
+    # Real chat is mostly typed carefully; give part of it the same chat-speak as the
+    # generated lines so that "u" vs "you" says nothing about the label.
+    restyle = rng.choices(["none", "light", "full"], weights=[3, 3, 4])[0]
     styles = {s: noise.random_style(rng) for s in senders}
     real = [_parse_ts(m["timestamp"]) for m in msgs]
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(real)]
@@ -238,8 +259,8 @@ def _chitchat_record(rng, ids: IdMaker, conv: list[dict], shape, n: int) -> dict
     messages = []
     for m, ts in zip(msgs, times, strict=True):
         text = m["text"].strip()
-        if restyle:
-            text = noise.apply(text, styles[m["sender"]], rng, light=True)
+        if restyle != "none":
+            text = noise.apply(text, styles[m["sender"]], rng, light=restyle == "light")
         messages.append({"author": roles[m["sender"]], "text": text, "ts": ts})
     return {
         "id": "",

@@ -182,6 +182,7 @@ class Style:
     elongate: float  # chance per eligible word to stretch it
     locale: str  # "us" or "uk"
     caps_start: bool  # capitalises the first letter when not lowercasing
+    expand: float = 0.0  # chance per chat-speak word to write it out ("u" -> "you")
 
 
 def random_style(rng: random.Random, locale: str | None = None) -> Style:
@@ -189,10 +190,33 @@ def random_style(rng: random.Random, locale: str | None = None) -> Style:
     kind = rng.choices(["careful", "casual", "messy"], weights=[2, 5, 3])[0]
     loc = locale or rng.choice(["us", "us", "uk"])
     if kind == "careful":
-        return Style(0.15, 0.05, 0.03, 0.3, 0.08, 0.05, 0.02, loc, True)
+        return Style(0.15, 0.05, 0.03, 0.3, 0.08, 0.05, 0.02, loc, True, 0.85)
     if kind == "casual":
-        return Style(0.75, 0.35, 0.07, 0.7, 0.15, 0.15, 0.06, loc, rng.random() < 0.4)
-    return Style(0.95, 0.7, 0.14, 0.9, 0.22, 0.22, 0.12, loc, False)
+        return Style(0.75, 0.35, 0.07, 0.7, 0.15, 0.15, 0.06, loc, rng.random() < 0.4, 0.3)
+    return Style(0.95, 0.7, 0.14, 0.9, 0.22, 0.22, 0.12, loc, False, 0.0)
+
+
+# Written-out forms of chat-speak, for people who type carefully.
+_EXPAND = {
+    "u": "you", "ur": "your", "r": "are", "im": "I'm", "dont": "don't", "cant": "can't",
+    "pls": "please", "plz": "please", "rn": "right now", "idk": "I don't know",
+    "wanna": "want to", "gonna": "going to", "thx": "thanks", "ppl": "people",
+    "bc": "because", "cuz": "because", "wbu": "what about you", "hbu": "how about you",
+    "tbh": "to be honest", "ngl": "honestly", "ya": "yeah", "ok": "okay", "thats": "that's",
+    "whats": "what's", "ill": "I'll", "ive": "I've", "didnt": "didn't", "doesnt": "doesn't",
+    "wont": "won't", "isnt": "isn't", "youre": "you're", "theyre": "they're", "gotta": "have to",
+    "tmrw": "tomorrow", "msgs": "messages", "bday": "birthday", "abt": "about",
+    "wouldnt": "wouldn't", "lets": "let's", "irl": "in person", "hw": "homework",
+}  # fmt: skip
+
+
+def _expand(text: str, rng: random.Random, p: float) -> str:
+    def repl(m: re.Match[str]) -> str:
+        w = m.group(0)
+        full = _EXPAND.get(w.lower())
+        return full if full and rng.random() < p else w
+
+    return re.sub(r"[A-Za-z]+", repl, text)
 
 
 def _swap_words(text: str, table: dict[str, str]) -> str:
@@ -253,7 +277,7 @@ def _elongate(text: str, rng: random.Random, p: float) -> str:
     def repl(m: re.Match[str]) -> str:
         w = m.group(0)
         subs = ELONGATE.get(w.lower())
-        if subs and rng.random() < p * 4:
+        if subs and rng.random() < p * 1.5:
             return rng.choice(subs)
         return w
 
@@ -264,6 +288,8 @@ def apply(text: str, style: Style, rng: random.Random, *, light: bool = False) -
     """Restyle one message.  `light` only changes case and punctuation (for real chat)."""
     if not light:
         text = localise(text, style.locale)
+        if style.expand:
+            text = _expand(text, rng, style.expand)
         text = _abbreviate(text, rng, style.abbrev)
         if rng.random() < style.typo:
             text = _typo(text, rng)

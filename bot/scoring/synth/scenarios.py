@@ -290,7 +290,7 @@ class Builder:
     def pad(self, n: int, pools: list[list[list[str]]]) -> None:
         """Small talk (and some chitchat filler) until the script has n messages."""
         while len(self.s.lines) < n:
-            if self.rng.random() < 0.12:
+            if self.rng.random() < 0.15:
                 self.chitchat()
             else:
                 self.talk(self.rng.choice(pools))
