@@ -1061,7 +1061,7 @@ AGE_REPLIES = [
     "just turned {m_age}",
     "{m_age} last {month}",
     "im {m_age}, u?",
-    "us:8th grade next year",
+    "us:{m_grade} grade, almost done",
     "uk:year {m_year}, i hate it",
     "{m_age} why",
     "old enough lol. {m_age}",
@@ -1440,7 +1440,7 @@ CLOSINGS = [
     "gtg", "gtg bye", "brb", "bye", "ttyl", "night", "gn", "i have to go", "my mom is calling me",
     "dinner brb", "ok bye", "cya", "later", "talk tmrw", "going to sleep", "bye!!",
     "ok ill talk to u later", "gotta go", "im off", "see ya", "night night", "g2g",
-    "battery dying", "ok night", "brb shower", "afk", "back later", "leaving now",
+    "battery dying", "ok night", "brb dinner", "afk", "back later", "leaving now",
 ]  # fmt: skip
 OPENERS = [
     "btw", "so", "hey", "random question but", "ok so", "wait", "also", "anyway", "ngl",
@@ -1611,7 +1611,7 @@ SCENARIOS: dict[str, dict] = {
         "bands": ("minor", "minor"),
         "talk": "youth",
         "sym": True,
-        "neutral": ["age_probing", "platform_move", "flattery", "gifts"],
+        "neutral": ["age_probing", "platform_move", "flattery", "gifts", "risk_assessment"],
         "ex": [
             ["A: how old are u", "B: {m_age} wbu", "A: same!", "B: no way"],
             ["A: wait what grade r u in", "B: {m_grade}", "A: oh im in {m_grade} too"],
@@ -1637,7 +1637,7 @@ SCENARIOS: dict[str, dict] = {
         "bands": ("minor", "minor"),
         "talk": "youth",
         "sym": True,
-        "neutral": ["platform_move", "photo_request", "flattery", "meeting"],
+        "neutral": ["platform_move", "photo_request", "flattery", "meeting", "risk_assessment"],
         "ex": [
             ["A: add me on snap", "B: whats ur user", "A: ill send it in dms", "B: ok"],
             ["A: lets all hop on discord", "B: ok which server", "A: the school one"],
@@ -1688,7 +1688,7 @@ SCENARIOS: dict[str, dict] = {
         "bands": ("adult", "minor"),
         "talk": "family",
         "sym": False,
-        "neutral": ["risk_assessment", "meeting"],
+        "neutral": [],
         "ex": [
             ["A: are you home?", "B: yes", "A: ok lock the door, ill be back at {time}"],
             ["A: i'll pick you up at 5", "B: can it be 5:30", "A: ok 5:30 at the front"],

@@ -229,7 +229,7 @@ class Builder:
 
     def say(self, role: str, text: str, tactics=(), *, compose: bool = False) -> None:
         rng, b = self.rng, self.banks
-        text = render(text, self.ctx, rng)
+        text = render(parse(text).text, self.ctx, rng)
         if compose:
             if rng.random() < 0.2:
                 text = f"{render(rng.choice(b.openers), self.ctx, rng)} {text}"
@@ -403,8 +403,9 @@ def grooming(rng: random.Random, banks: Banks, filler: list[str], channel: bool)
 
 def _benign_bands(rng: random.Random, spec: dict) -> tuple[str, str]:
     out = []
+    same = rng.choice(["adult", "minor"])  # friends ("any", "any") are the same age group
     for band in spec["bands"]:
-        out.append(band if band != "any" else rng.choice(["adult", "minor"]))
+        out.append(band if band != "any" else same)
     if spec["talk"] == "adult" or spec.get("adult_age"):
         out = [x if x != "minor" else "adult" for x in out]
     return out[0], out[1]
@@ -428,6 +429,11 @@ def _neutral_move(b: Builder, t: str, speaker: str, other: str, bands: dict[str,
     else:
         b.say(other, rng.choice(banks.generic))
 
+
+_PEER_ONLY = {
+    "platform_move", "photo_request", "flattery", "secrecy", "gifts", "meeting",
+    "risk_assessment", "isolation", "pressure",
+}  # fmt: skip
 
 SCENARIO_WEIGHTS = {
     "teen_peers_age": 2.0, "teen_friends_apps": 1.6, "adult_dating": 1.6, "parent_child": 1.8,
@@ -460,7 +466,12 @@ def benign(rng: random.Random, banks: Banks, filler: list[str], channel: bool) -
     pool = [e for e in banks.scenarios[name] if fits(" ".join(e), locale)]
     core = rng.sample(pool, min(k_core, len(pool)))
     k_neutral = min(rng.randint(0, 1 if shape.name in ("early", "fast") else 3), n // 4)
-    neutral = [rng.choice(spec["neutral"]) for _ in range(k_neutral)] if spec["neutral"] else []
+    allowed = spec["neutral"]
+    if set(s.bands.values()) == {"adult", "minor"}:
+        # An adult asking a child to move apps, for a selfie, to keep secrets... is
+        # not a benign example; such neutral phrasings stay between peers.
+        allowed = [t for t in allowed if t not in _PEER_ONLY]
+    neutral = [rng.choice(allowed) for _ in range(k_neutral)] if allowed else []
     moves: list[tuple[str, object]] = [("ex", e) for e in core] + [("n", t) for t in neutral]
     rng.shuffle(moves)
     talk = spec["talk"]
