@@ -13,9 +13,11 @@ import logging
 import time
 from pathlib import Path
 
+from bot.audit import audit_config
 from bot.config import Settings
 from bot.engine import Engine
 from bot.outbox import AlertSink, OutboxWorker
+from bot.retention import purge_periodically
 from bot.scoring import load_scorer
 from bot.store import SqlStore, store_for
 
@@ -43,17 +45,19 @@ class Runtime:
 
     async def start(self) -> None:
         await self.store.open()
+        await audit_config(self.store, self.settings)
         self._tasks = [
             asyncio.create_task(self.worker.run(), name="outbox"),
             asyncio.create_task(self._heartbeat(), name="heartbeat"),
             asyncio.create_task(self._flusher(), name="flusher"),
+            asyncio.create_task(purge_periodically(self.store, self.settings), name="retention"),
         ]
 
     async def close(self, drain_seconds: float = 5.0) -> None:
         """Flush buffered state, deliver what is due (briefly), and close the store."""
         await self.engine.flush()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.worker.deliver_due(), timeout=drain_seconds)
+            await asyncio.wait_for(self.worker.drain(), timeout=drain_seconds)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

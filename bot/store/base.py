@@ -87,3 +87,13 @@ class Driver(Protocol):
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[Driver]: ...
+
+    async def lock_audit(self) -> None:
+        """Serialise appends to the audit hash chain until the transaction ends.
+
+        Called inside ``transaction()`` before reading the chain's last hash. A no-op on
+        SQLite (``BEGIN IMMEDIATE`` already serialises writers); on PostgreSQL, with
+        several processes, it must take a lock (e.g. ``pg_advisory_xact_lock``) so two
+        entries never chain to the same predecessor.
+        """
+        ...

@@ -105,6 +105,51 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (platform, space_id, key)
         )""",
     ],
+    # 2: delivery claims with a lease (a job interrupted mid-send is re-checked, and
+    # several processes can share the outbox), digest batches, the delivered message id
+    [
+        "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE outbox ADD COLUMN claimed_until DOUBLE PRECISION",
+        "ALTER TABLE outbox ADD COLUMN batch_id INTEGER",
+        "ALTER TABLE outbox ADD COLUMN platform_message_id TEXT",
+        "UPDATE outbox SET state = 'pending' WHERE state = 'failed'",
+        "CREATE INDEX outbox_space ON outbox (platform, space_id, state, id)",
+        "CREATE INDEX outbox_case ON outbox (case_id)",
+        "CREATE INDEX outbox_claim ON outbox (claimed_by)",
+        "CREATE INDEX cases_number ON cases (number)",
+        "CREATE INDEX decisions_action ON decisions (action, case_id)",
+        "CREATE INDEX conversations_last_ts ON conversations (last_ts)",
+    ],
+    # 3: the HTTP ingest API: API keys (only a hash is kept), the inbox of accepted
+    # messages, and which process currently scores each space (a lease)
+    [
+        """CREATE TABLE api_keys (
+            id {id},
+            key_id TEXT NOT NULL UNIQUE,
+            secret_hash TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            spaces TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            created_at DOUBLE PRECISION NOT NULL,
+            revoked_at DOUBLE PRECISION
+        )""",
+        """CREATE TABLE inbox (
+            id {id},
+            platform TEXT NOT NULL,
+            space_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at DOUBLE PRECISION NOT NULL
+        )""",
+        "CREATE INDEX inbox_space ON inbox (platform, space_id, id)",
+        """CREATE TABLE space_leases (
+            platform TEXT NOT NULL,
+            space_id TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 1,
+            expires_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (platform, space_id)
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -10,24 +9,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.clock import from_epoch, to_epoch, utcnow
+from bot.clock import to_epoch, utcnow
 from bot.models import (
     Case,
     CaseKind,
     CaseState,
     Decision,
-    Delivery,
     EvidenceRef,
     Level,
     Participant,
     Signal,
 )
 from bot.store import codec, schema
+from bot.store.audit import GENESIS_HASH, AuditEntry, audit_hash
 from bot.store.base import Driver, StoredMessage, message_from_row
+from bot.store.delivery import Claim, DeliveryQueries
+from bot.store.retention import RetentionQueries
+
+__all__ = ["GENESIS_HASH", "AuditEntry", "Claim", "NewCase", "SqlStore", "audit_hash"]
 
 log = logging.getLogger(__name__)
 
-GENESIS_HASH = "0" * 64
 MESSAGE_COLUMNS = (
     "conversation, platform, space_id, channel_id, thread_id, message_id, author_id, "
     "author_name, age_band, text, ts, is_dm, reply_to, link"
@@ -49,26 +51,17 @@ class NewCase:
     summary: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    kind: str
-    actor: str
-    detail: dict[str, Any]
-    prev_hash: str
-    hash: str
+class SqlStore(DeliveryQueries, RetentionQueries):
+    """Every store operation; the outbox, audit and retention parts live beside it."""
 
-
-def audit_hash(prev_hash: str, at: float, kind: str, actor: str, detail: str) -> str:
-    """Each audit entry's hash covers its content and the previous entry's hash."""
-    material = "\x1f".join([prev_hash, repr(float(at)), kind, actor, detail])
-    return hashlib.sha256(material.encode()).hexdigest()
-
-
-class SqlStore:
     def __init__(self, driver: Driver) -> None:
         self.driver = driver
+
+    @property
+    def single_process(self) -> bool:
+        """SQLite is the embedded, one-process store: a delivery claimed before a restart
+        belongs to a process that is gone. PostgreSQL claims expire by their lease."""
+        return self.driver.dialect == "sqlite"
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -146,6 +139,14 @@ class SqlStore:
         )
         return [message_from_row(row) for row in reversed(rows)]
 
+    async def conversation_messages(self, conversation: str) -> list[StoredMessage]:
+        """Every stored message of a conversation, oldest first (evidence, training)."""
+        rows = await self.driver.fetch(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation = ? ORDER BY ts, id",
+            (conversation,),
+        )
+        return [message_from_row(row) for row in rows]
+
     async def trim_window(self, conversation: str, keep: int) -> None:
         """Delete all but the newest ``keep`` messages of a conversation."""
         await self.driver.execute(
@@ -178,6 +179,9 @@ class SqlStore:
         """Store a case and its delivery job together: nothing is shown before it is kept."""
         now = to_epoch(utcnow())
         async with self.driver.transaction() as tx:
+            # Taken now rather than at the audit entry below, the audit lock also makes
+            # processes number a space's cases one at a time (PostgreSQL).
+            await tx.lock_audit()
             rows = await tx.fetch(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM cases "
                 "WHERE platform = ? AND space_id = ?",
@@ -274,6 +278,31 @@ class SqlStore:
         )
         return await self._with_decisions(rows[0]) if rows else None
 
+    async def cases_numbered(
+        self, number: int, platform: str | None = None, space_id: str | None = None
+    ) -> list[Case]:
+        """Every case with this per-space number (one per space that has it)."""
+        where, params = ["number = ?"], [number]
+        for column, value in (("platform", platform), ("space_id", space_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        rows = await self.driver.fetch(
+            f"SELECT {codec.CASE_COLUMNS} FROM cases WHERE {' AND '.join(where)} ORDER BY id",
+            params,
+        )
+        return [await self._with_decisions(row) for row in rows]
+
+    async def cases_with_decision(self, actions: Sequence[str]) -> list[Case]:
+        """Cases that a moderator ever decided with one of ``actions`` (training labels)."""
+        marks = ", ".join("?" * len(actions))
+        rows = await self.driver.fetch(
+            f"SELECT {codec.CASE_COLUMNS} FROM cases WHERE id IN "
+            f"(SELECT case_id FROM decisions WHERE action IN ({marks})) ORDER BY id",
+            tuple(actions),
+        )
+        return [await self._with_decisions(row) for row in rows]
+
     async def latest_case(self, conversation: str) -> Case | None:
         rows = await self.driver.fetch(
             f"SELECT {codec.CASE_COLUMNS} FROM cases WHERE conversation = ? AND kind = ? "
@@ -367,85 +396,6 @@ class SqlStore:
         )
         return codec.case_from_row(row, [codec.decision_from_row(r) for r in decision_rows])
 
-    # -- outbox ------------------------------------------------------------------------
-
-    async def _enqueue(
-        self, tx: Driver, case_id: int, platform: str, space_id: str, kind: str, now: float
-    ) -> None:
-        await tx.insert(
-            "INSERT INTO outbox (case_id, platform, space_id, kind, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (case_id, platform, space_id, kind, now, now),
-        )
-
-    async def due_deliveries(self, now: datetime, limit: int = 50) -> list[Delivery]:
-        """Pending jobs that may run now, keeping case order within each space: a space's
-        later jobs wait while an earlier one is backing off."""
-        rows = await self.driver.fetch(
-            "SELECT id, case_id, kind, platform, space_id, attempts, next_attempt_at, payload "
-            "FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?",
-            (limit * 4,),
-        )
-        due, blocked = [], set()
-        for id_, case_id, kind, platform, space_id, attempts, next_at, payload in rows:
-            space = (platform, space_id)
-            if space in blocked:
-                continue
-            if next_at > to_epoch(now):
-                blocked.add(space)
-                continue
-            due.append(
-                Delivery(
-                    int(id_),
-                    int(case_id),
-                    kind,
-                    platform,
-                    space_id,
-                    int(attempts),
-                    json.loads(payload),
-                )
-            )
-            if len(due) >= limit:
-                break
-        return due
-
-    async def mark_delivered(
-        self, delivery: Delivery, platform_message_id: str | None, now: datetime
-    ) -> None:
-        async with self.driver.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 "
-                "WHERE id = ?",
-                (to_epoch(now), delivery.id),
-            )
-            if platform_message_id is not None:
-                await tx.execute(
-                    "UPDATE cases SET platform_message_id = ? WHERE id = ?",
-                    (platform_message_id, delivery.case_id),
-                )
-
-    async def mark_retry(
-        self, delivery: Delivery, error: str, next_attempt_at: datetime, give_up: bool = False
-    ) -> None:
-        await self.driver.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
-            "state = ? WHERE id = ?",
-            (
-                error[:500],
-                to_epoch(next_attempt_at),
-                "failed" if give_up else "pending",
-                delivery.id,
-            ),
-        )
-
-    async def outbox_backlog(self) -> tuple[int, datetime | None]:
-        """How many jobs wait, and since when the oldest has waited."""
-        rows = await self.driver.fetch(
-            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'"
-        )
-        count, oldest = rows[0]
-        return int(count), from_epoch(oldest) if oldest is not None else None
-
     # -- per-space settings ------------------------------------------------------------
 
     async def space_settings(self, platform: str, space_id: str) -> dict[str, Any]:
@@ -475,41 +425,3 @@ class SqlStore:
                     "value": value,
                 },
             )
-
-    # -- audit -------------------------------------------------------------------------
-
-    async def audit(self, kind: str, actor: str, detail: dict[str, Any]) -> None:
-        async with self.driver.transaction() as tx:
-            await self._audit(tx, kind, actor, detail)
-
-    async def _audit(self, tx: Driver, kind: str, actor: str, detail: dict[str, Any]) -> None:
-        rows = await tx.fetch("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
-        prev = rows[0][0] if rows else GENESIS_HASH
-        at = to_epoch(utcnow())
-        body = codec.dumps(detail)
-        await tx.insert(
-            "INSERT INTO audit (at, kind, actor, detail, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (at, kind, actor, body, prev, audit_hash(prev, at, kind, actor, body)),
-        )
-
-    async def audit_entries(self) -> list[AuditEntry]:
-        rows = await self.driver.fetch(
-            "SELECT id, at, kind, actor, detail, prev_hash, hash FROM audit ORDER BY id"
-        )
-        return [
-            AuditEntry(int(i), from_epoch(at), kind, actor, json.loads(detail), prev, h)
-            for i, at, kind, actor, detail, prev, h in rows
-        ]
-
-    async def verify_audit(self) -> tuple[bool, int | None]:
-        """Check the hash chain; returns (intact, id of the first broken entry)."""
-        rows = await self.driver.fetch(
-            "SELECT id, at, kind, actor, detail, prev_hash, hash FROM audit ORDER BY id"
-        )
-        prev = GENESIS_HASH
-        for id_, at, kind, actor, detail, prev_hash, stored_hash in rows:
-            if prev_hash != prev or audit_hash(prev, at, kind, actor, detail) != stored_hash:
-                return False, int(id_)
-            prev = stored_hash
-        return True, None

@@ -81,6 +81,9 @@ class SqliteDriver:
         async with self._turn(), self.db.execute(sql, params) as cursor:
             return int(cursor.lastrowid or 0)
 
+    async def lock_audit(self) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already makes writers take turns."""
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteDriver]:
         async with self._lock:
