@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.models import (
@@ -94,9 +95,10 @@ class Engine:
         conversation = await self._conversation(key)
         if message.message_id in conversation.seen:
             return None  # a platform redelivered it, or a replay repeats it
-        self._observe(conversation, message)
+        with metrics.scoring(key.platform):
+            self._observe(conversation, message)
+            risk = self.scorer.risk(conversation.state, self._reach(conversation, message.ts))
         self._unwritten.append(StoredMessage(str(key), message))
-        risk = self.scorer.risk(conversation.state, self._reach(conversation, message.ts))
         score = Score(
             probability=risk.probability,
             level=self.policy.level(risk.probability),
@@ -145,7 +147,9 @@ class Engine:
 
     async def _act_on(self, conversation: _Conversation, score: Score) -> Case | None:
         key = conversation.key
-        if not conversation.case_loaded:
+        if not conversation.case_loaded or not self.store.single_process:
+            # With several processes a moderator's decision may arrive at another one:
+            # the store, not this process's memory, says what the case is now.
             conversation.case = await self.store.latest_case(str(key))
             conversation.case_loaded = True
         verdict = self.policy.decide(
@@ -153,6 +157,7 @@ class Engine:
         )
         if verdict is Verdict.NOTHING:
             return None
+        metrics.alert(score.level.value, verdict.value)
         evidence = self._evidence(conversation, score)
         participants = list(conversation.participants.values())
         await self._flush()
@@ -238,6 +243,17 @@ class Engine:
         """Write buffered window messages; called periodically and on shutdown."""
         async with self._lock:
             await self._flush()
+
+    async def forget_space(self, platform: str, space_id: str) -> None:
+        """Drop what this process remembers of a space (after writing it out), because
+        another process scored the space meanwhile: its conversations are rebuilt
+        from the store's windows when they next speak."""
+        async with self._lock:
+            await self._flush()
+            for key in [k for k in self._hot if (k.platform, k.space_id) == (platform, space_id)]:
+                del self._hot[key]
+            self.tracker.forget_space(platform, space_id)
+            self.policy.forget_space(platform, space_id)
 
     # -- people ------------------------------------------------------------------------
 

@@ -77,6 +77,10 @@ class Policy:
             return False
         return not channels & self._excluded.get(space, set())
 
+    def forget_space(self, platform: str, space_id: str) -> None:
+        """Forget a space's recent case count (another process took the space over)."""
+        self._recent_cases.pop((platform, space_id), None)
+
     # -- when to alert -----------------------------------------------------------------
 
     def level(self, probability: float) -> Level:

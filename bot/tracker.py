@@ -84,6 +84,12 @@ class Tracker:
             break
         return None
 
+    def forget_space(self, platform: str, space_id: str) -> None:
+        """Forget a space's channels and contacts (another process took it over)."""
+        for table in (self._channels, self._partners):
+            for key in [k for k in table if k[:2] == (platform, space_id)]:
+                del table[key]
+
     def note_contact(
         self, key: ConversationKey, author: str, others: list[str], when: datetime
     ) -> None:

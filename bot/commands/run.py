@@ -18,7 +18,11 @@ from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-PLATFORM_ADAPTERS = {"discord": "adapters.discord_bot", "slack": "adapters.slack_app"}
+PLATFORM_ADAPTERS = {
+    "discord": "adapters.discord_bot",
+    "slack": "adapters.slack_app",
+    "http": "adapters.http_api",
+}
 """Each module provides ``async serve(runtime) -> None`` that runs until cancelled."""
 
 
@@ -78,5 +82,12 @@ async def _serve_console(runtime: Runtime, settings: Settings, source: str) -> N
 
 async def _serve_platforms(runtime: Runtime, platforms: list[str]) -> None:
     modules = [importlib.import_module(PLATFORM_ADAPTERS[name]) for name in platforms]
+    services = [module.serve for module in modules]
+    http = runtime.settings.http
+    if http.ops_port and "http" not in platforms:
+        # /metrics, /healthz, /readyz without the ingest API (the API serves them itself).
+        from adapters.http.ops import serve_ops
+
+        services.append(lambda rt: serve_ops(rt, http.host, http.ops_port))
     async with runtime:
-        await asyncio.gather(*(module.serve(runtime) for module in modules))
+        await asyncio.gather(*(serve(runtime) for serve in services))

@@ -1,0 +1,163 @@
+"""Scores the messages the HTTP API accepted, one process per space at a time.
+
+Every process that accepts messages runs an ``InboxConsumer``. A consumer scores a
+space only while it holds the space's lease (``bot/store/inbox.py``): it takes the
+lease for a space it accepted messages for itself (with a load balancer that routes by
+API key, that is the process the space's traffic goes to), or for any space whose
+messages have waited unclaimed longer than ``orphan_after`` (their process died or
+does not consume). So every space has one scorer, its conversations live in that
+process's memory, and several processes produce the cases one process would.
+
+When a lease comes back after another process held it, the consumer drops what it
+remembered of the space (``Engine.forget_space``), and the engine rebuilds each
+conversation from the store's window, as after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from bot.clock import utcnow
+from bot.engine import Engine
+from bot.store import SqlStore
+from bot.store import inbox as queue
+
+log = logging.getLogger(__name__)
+
+Space = tuple[str, str]
+
+
+def process_name() -> str:
+    """Unique per process, readable in the lease table: host, pid, a random tail."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        store: SqlStore,
+        engine: Engine,
+        owner: str | None = None,
+        *,
+        lease_seconds: float = 15.0,
+        batch: int = 500,
+        poll_seconds: float = 0.1,
+        orphan_after: float = 2.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.owner = owner or process_name()
+        self.lease_seconds = lease_seconds
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.orphan_after = timedelta(seconds=orphan_after)
+        self.clock = clock
+        self.wakeup = asyncio.Event()
+        self._hints: set[Space] = set()
+        self._leases: dict[Space, tuple[int, datetime]] = {}
+        """Spaces held: the lease generation and when it runs out."""
+        self._known: dict[Space, int] = {}
+        """The generation under which this process's memory of a space was built."""
+        self._stopping = False
+        self._last_renewal = datetime.min.replace(tzinfo=self.clock().tzinfo)
+
+    def notify(self, spaces: Iterable[Space]) -> None:
+        """This process accepted messages for ``spaces``: score them soon."""
+        self._hints.update(spaces)
+        self.wakeup.set()
+
+    async def run(self) -> None:
+        """Score until ``stop()``; a failed round is logged and retried."""
+        while not self._stopping:
+            try:
+                busy = await self.step()
+            except (OSError, TimeoutError) as exc:
+                log.warning("inbox: store unavailable (%s); retrying", exc)
+                busy = 0
+            if busy or self._stopping:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_seconds)
+            self.wakeup.clear()
+
+    async def stop(self) -> None:
+        """Ask ``run()`` to return after the batch under way."""
+        self._stopping = True
+        self.wakeup.set()
+
+    async def release(self) -> None:
+        """After ``run()`` returned: write out what was scored, give the leases back
+        (other processes take the spaces over at once) and forget the spaces."""
+        await self.engine.flush()
+        with contextlib.suppress(OSError, TimeoutError):
+            await queue.release_all(self.store, self.owner, self.clock())
+        for space in self._leases:
+            await self.engine.forget_space(*space)
+        self._leases.clear()
+        self._known.clear()
+
+    async def step(self) -> int:
+        """One round over the waiting spaces; returns how many messages were scored."""
+        now = self.clock()
+        if now - self._last_renewal > timedelta(seconds=self.lease_seconds / 3):
+            await self._renew(now)
+        hints, self._hints = self._hints, set()
+        scored = 0
+        for waiting in await queue.pending(self.store):
+            if self._stopping:
+                break
+            space = (waiting.platform, waiting.space_id)
+            if space not in self._leases and not (
+                space in hints or now - waiting.oldest >= self.orphan_after
+            ):
+                continue
+            if await self._hold(space, now):
+                scored += await self._drain(space)
+        return scored
+
+    async def _hold(self, space: Space, now: datetime) -> bool:
+        """Make sure this process holds the space for at least half a lease more."""
+        held = self._leases.get(space)
+        if held is not None and held[1] - now > timedelta(seconds=self.lease_seconds / 2):
+            return True
+        generation = await queue.acquire(self.store, *space, self.owner, now, self.lease_seconds)
+        if generation is None:
+            self._leases.pop(space, None)
+            return False
+        await self._adopt(space, generation)
+        self._leases[space] = (generation, now + timedelta(seconds=self.lease_seconds))
+        return True
+
+    async def _adopt(self, space: Space, generation: int) -> None:
+        if self._known.get(space, generation) != generation:
+            log.info("inbox: took over %s/%s from another process", *space)
+            await self.engine.forget_space(*space)
+        self._known[space] = generation
+
+    async def _renew(self, now: datetime) -> None:
+        live = await queue.renew_all(self.store, self.owner, now, self.lease_seconds)
+        until = now + timedelta(seconds=self.lease_seconds)
+        for space, generation in live.items():
+            await self._adopt(space, generation)
+        self._leases = {space: (generation, until) for space, generation in live.items()}
+        self._last_renewal = now
+
+    async def _drain(self, space: Space) -> int:
+        taken = await queue.take(self.store, *space, self.batch)
+        if not taken:
+            return 0
+        for _, message in taken:
+            await self.engine.ingest(message)
+        # Written out before the inbox lets go: whoever scores the space next finds
+        # these messages in the windows.
+        await self.engine.flush()
+        await queue.done(self.store, *space, taken[-1][0])
+        return len(taken)

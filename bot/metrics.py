@@ -1,0 +1,148 @@
+"""Operational metrics, in one place, for Prometheus.
+
+The engine and the outbox call the small hooks below. They do nothing until a
+process that serves ``/metrics`` calls ``enable()``: the core never needs
+``prometheus_client`` to import or to run (tests, ``score``, ``replay``), and the
+counters exist once per process however many times ``enable`` is called.
+
+No label ever carries a user, a message or a space id: only platforms, levels and
+outcomes, so the metrics are safe to scrape into shared monitoring.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Collectors:
+    registry: Any
+    messages: Any
+    scoring: Any
+    alerts: Any
+    deliveries: Any
+    retries: Any
+    failures: Any
+    outbox_depth: Any
+    inbox_depth: Any
+    requests: Any
+
+
+_collectors: _Collectors | None = None
+
+
+def enable() -> None:
+    """Create the collectors (once); from then on the hooks count."""
+    global _collectors
+    if _collectors is not None:
+        return
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+    registry = CollectorRegistry()
+    _collectors = _Collectors(
+        registry=registry,
+        messages=Counter(
+            "watchkeeper_messages_scored", "Messages scored", ["platform"], registry=registry
+        ),
+        scoring=Histogram(
+            "watchkeeper_scoring_seconds",
+            "Time to track and score one message",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        ),
+        alerts=Counter(
+            "watchkeeper_alerts",
+            "Cases opened or upgraded, by level",
+            ["level", "verdict"],
+            registry=registry,
+        ),
+        deliveries=Counter(
+            "watchkeeper_deliveries", "Alerts delivered", ["platform", "kind"], registry=registry
+        ),
+        retries=Counter(
+            "watchkeeper_delivery_retries",
+            "Delivery attempts that failed and will be retried",
+            ["platform"],
+            registry=registry,
+        ),
+        failures=Counter(
+            "watchkeeper_delivery_failures",
+            "Delivery attempts that failed without a retry in sight (need attention)",
+            ["platform"],
+            registry=registry,
+        ),
+        outbox_depth=Gauge(
+            "watchkeeper_outbox_depth", "Alerts waiting for delivery", registry=registry
+        ),
+        inbox_depth=Gauge(
+            "watchkeeper_inbox_depth",
+            "Messages accepted by the HTTP API and not yet scored",
+            registry=registry,
+        ),
+        requests=Counter(
+            "watchkeeper_http_requests",
+            "HTTP API requests by route and status",
+            ["route", "status"],
+            registry=registry,
+        ),
+    )
+
+
+def enabled() -> bool:
+    return _collectors is not None
+
+
+@contextmanager
+def scoring(platform: str) -> Iterator[None]:
+    """Time one message through tracking and scoring."""
+    if _collectors is None:
+        yield
+        return
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        _collectors.scoring.observe(time.perf_counter() - start)
+        _collectors.messages.labels(platform).inc()
+
+
+def alert(level: str, verdict: str) -> None:
+    if _collectors is not None:
+        _collectors.alerts.labels(level, verdict).inc()
+
+
+def delivered(platform: str, kind: str) -> None:
+    if _collectors is not None:
+        _collectors.deliveries.labels(platform, kind).inc()
+
+
+def delivery_failed(platform: str, retryable: bool) -> None:
+    if _collectors is not None:
+        (_collectors.retries if retryable else _collectors.failures).labels(platform).inc()
+
+
+def request(route: str, status: int) -> None:
+    if _collectors is not None:
+        _collectors.requests.labels(route, str(status)).inc()
+
+
+def set_depths(outbox: int, inbox: int | None = None) -> None:
+    if _collectors is not None:
+        _collectors.outbox_depth.set(outbox)
+        if inbox is not None:
+            _collectors.inbox_depth.set(inbox)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text format for ``/metrics`` and its content type."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    enable()
+    assert _collectors is not None
+    return generate_latest(_collectors.registry), CONTENT_TYPE_LATEST

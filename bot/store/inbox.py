@@ -1,0 +1,164 @@
+"""The inbox of accepted messages, and which process scores each space (its lease).
+
+Any process may accept a message (an HTTP request can land anywhere behind a load
+balancer); the message is kept here first, so a ``202 Accepted`` is a promise that
+survives a crash. Exactly one process at a time scores each space: the holder of the
+space's lease. It takes the space's messages in arrival order, so the space's
+conversations, pairings and flood counts are those a single process would compute.
+
+A lease names its owner and runs out unless renewed; ``generation`` counts the
+changes of owner, so a process that gets a space back after someone else held it
+knows its memory of that space is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.clock import from_epoch, to_epoch
+from bot.models import AgeBand, Message, Participant
+from bot.store.sql import SqlStore
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A space with messages waiting, and since when the oldest has waited."""
+
+    platform: str
+    space_id: str
+    oldest: datetime
+    count: int
+
+
+def encode(message: Message) -> str:
+    a = message.author
+    return json.dumps(
+        {
+            "platform": message.platform,
+            "space_id": message.space_id,
+            "channel_id": message.channel_id,
+            "message_id": message.message_id,
+            "author": [a.user_id, a.display_name, a.age_band.value, a.is_bot],
+            "text": message.text,
+            "ts": to_epoch(message.ts),
+            "is_dm": message.is_dm,
+            "thread_id": message.thread_id,
+            "reply_to": message.reply_to,
+            "mentions": list(message.mentions),
+            "link": message.link,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode(body: str) -> Message:
+    d: dict[str, Any] = json.loads(body)
+    user_id, name, band, is_bot = d["author"]
+    return Message(
+        platform=d["platform"],
+        space_id=d["space_id"],
+        channel_id=d["channel_id"],
+        message_id=d["message_id"],
+        author=Participant(user_id, name, AgeBand.parse(band), bool(is_bot)),
+        text=d["text"],
+        ts=from_epoch(d["ts"]),
+        is_dm=bool(d["is_dm"]),
+        thread_id=d["thread_id"],
+        reply_to=d["reply_to"],
+        mentions=tuple(d["mentions"]),
+        link=d["link"],
+    )
+
+
+async def put(store: SqlStore, messages: Sequence[Message], now: datetime) -> None:
+    """Keep accepted messages, in order, in one statement batch (atomic)."""
+    await store.driver.executemany(
+        "INSERT INTO inbox (platform, space_id, body, received_at) VALUES (?, ?, ?, ?)",
+        [(m.platform, m.space_id, encode(m).replace("\x00", ""), to_epoch(now)) for m in messages],
+    )
+
+
+async def pending(store: SqlStore, limit: int = 200) -> list[Pending]:
+    rows = await store.driver.fetch(
+        "SELECT platform, space_id, MIN(received_at), COUNT(*) FROM inbox "
+        "GROUP BY platform, space_id ORDER BY MIN(id) LIMIT ?",
+        (limit,),
+    )
+    return [Pending(p, s, from_epoch(t), int(n)) for p, s, t, n in rows]
+
+
+async def depth(store: SqlStore) -> int:
+    rows = await store.driver.fetch("SELECT COUNT(*) FROM inbox")
+    return int(rows[0][0])
+
+
+async def take(
+    store: SqlStore, platform: str, space_id: str, limit: int
+) -> list[tuple[int, Message]]:
+    """The oldest waiting messages of a space (they stay until ``done``)."""
+    rows = await store.driver.fetch(
+        "SELECT id, body FROM inbox WHERE platform = ? AND space_id = ? ORDER BY id LIMIT ?",
+        (platform, space_id, limit),
+    )
+    return [(int(id_), decode(body)) for id_, body in rows]
+
+
+async def done(store: SqlStore, platform: str, space_id: str, last_id: int) -> None:
+    await store.driver.execute(
+        "DELETE FROM inbox WHERE platform = ? AND space_id = ? AND id <= ?",
+        (platform, space_id, last_id),
+    )
+
+
+# -- leases --------------------------------------------------------------------------
+
+
+async def acquire(
+    store: SqlStore, platform: str, space_id: str, owner: str, now: datetime, ttl: float
+) -> int | None:
+    """Take or renew the space's lease; its generation if ``owner`` holds it now."""
+    t = to_epoch(now)
+    await store.driver.execute(
+        "INSERT INTO space_leases (platform, space_id, owner, generation, expires_at) "
+        "VALUES (?, ?, ?, 1, ?) ON CONFLICT (platform, space_id) DO UPDATE SET "
+        "generation = CASE WHEN space_leases.owner = excluded.owner "
+        "THEN space_leases.generation ELSE space_leases.generation + 1 END, "
+        "owner = excluded.owner, expires_at = excluded.expires_at "
+        "WHERE space_leases.owner = excluded.owner OR space_leases.expires_at < ?",
+        (platform, space_id, owner, t + ttl, t),
+    )
+    rows = await store.driver.fetch(
+        "SELECT owner, generation FROM space_leases WHERE platform = ? AND space_id = ?",
+        (platform, space_id),
+    )
+    return int(rows[0][1]) if rows and rows[0][0] == owner else None
+
+
+async def renew_all(
+    store: SqlStore, owner: str, now: datetime, ttl: float
+) -> dict[tuple[str, str], int]:
+    """Extend every live lease ``owner`` holds; returns them with their generations
+    (a lease that ran out and was taken by another process is no longer listed)."""
+    t = to_epoch(now)
+    await store.driver.execute(
+        "UPDATE space_leases SET expires_at = ? WHERE owner = ? AND expires_at >= ?",
+        (t + ttl, owner, t),
+    )
+    rows = await store.driver.fetch(
+        "SELECT platform, space_id, generation FROM space_leases "
+        "WHERE owner = ? AND expires_at >= ?",
+        (owner, t),
+    )
+    return {(p, s): int(g) for p, s, g in rows}
+
+
+async def release_all(store: SqlStore, owner: str, now: datetime) -> None:
+    """Give up every lease (a clean shutdown): others may take the spaces at once."""
+    await store.driver.execute(
+        "UPDATE space_leases SET expires_at = ? WHERE owner = ?", (to_epoch(now) - 1, owner)
+    )
