@@ -1,5 +1,5 @@
 """One module per ``watchkeeper`` subcommand; each has ``register(subparsers)``."""
 
-from bot.commands import check, health, replay, run, scoring
+from bot.commands import apikey, check, health, replay, run, scoring
 
-COMMANDS = [run, check, scoring, replay, health]
+COMMANDS = [run, check, scoring, replay, health, apikey]
