@@ -168,6 +168,7 @@ class FakeSlack:
         self.connections_opened = 0
 
         self._failures: dict[str, list[dict]] = {}
+        self._failures_after: dict[str, list[dict]] = {}
         self._methods: dict[str, Callable[..., Any]] = {}
         self._register_builtin_methods()
         self._tickets: set[str] = set()
@@ -264,6 +265,17 @@ class FakeSlack:
             error = {429: "ratelimited", 503: "service_unavailable"}.get(status, "internal_error")
         self._failures.setdefault(method, []).extend(
             {"status": status, "retry_after": retry_after, "error": error} for _ in range(times)
+        )
+
+    def fail_after_next(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Carry out the next ``times`` calls of ``method``, then answer them with an error.
+
+        Imitates a response lost after Slack acted (a 5xx or gateway timeout after the
+        message was posted): the effect is recorded, the client sees a failure.
+        """
+        error = "service_unavailable" if status == 503 else "internal_error"
+        self._failures_after.setdefault(method, []).extend(
+            {"status": status, "error": error} for _ in range(times)
         )
 
     def register_method(self, method: str, handler: Callable[..., Any]) -> None:
@@ -976,6 +988,10 @@ class FakeSlack:
                 result = await result
         except ApiError as e:
             return e.status, {"ok": False, "error": e.error, **e.extra}, headers
+        after = self._failures_after.get(method)
+        if after:
+            failure = after.pop(0)
+            return failure["status"], {"ok": False, "error": failure["error"]}, headers
         return 200, {"ok": True, **(result or {})}, headers
 
     @staticmethod

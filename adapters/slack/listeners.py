@@ -1,0 +1,197 @@
+"""bolt listeners: messages in, moderator buttons and ``/watchkeeper`` commands.
+
+Each listener translates a Slack payload, calls the core (``Engine``,
+``Moderation``) and answers privately: button and command answers are ephemeral,
+alerts only ever go to the moderator channel through the outbox. Moderator rights
+are checked here, on the server, for every press and every moderator command.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import ACTION_ID, parse_action_id
+from adapters.slack.people import Directory, RecentIds
+from adapters.slack.translate import PLATFORM, Incoming, incoming, parse_mentions, to_message
+from bot.alerts import escalation_links, load_links
+from bot.models import Action, Participant
+from bot.moderation import REPORT_THANKS, Moderation, privacy_notice
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "Usage: `/watchkeeper status` · `exclude #channel` · `include #channel` · "
+    "`threshold watch|high|critical` · `privacy` · `report what worries you`"
+)
+NOT_A_MODERATOR = "Only this community's moderators can do that. Nothing was changed."
+MODERATOR_COMMANDS = ("status", "exclude", "include", "threshold")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{5,})$")
+_BARE_CHANNEL_ID = re.compile(r"\b([CG](?=[A-Z0-9]*\d)[A-Z0-9]{5,})\b")
+
+
+def mrkdwn(text: str) -> str:
+    """Core answers are written with ``**bold**``; Slack's bold is ``*bold*``."""
+    return _BARE_CHANNEL_ID.sub(r"<#\1>", text.replace("**", "*"))
+
+
+class SlackListeners:
+    """The state listeners share: the runtime, who is who, and events already seen."""
+
+    def __init__(self, runtime: Runtime, directory: Directory) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.config = runtime.settings.slack
+        self.engine = runtime.engine
+        self.moderation = Moderation(runtime.engine)
+        self.directory = directory
+        self.seen_events = RecentIds()
+        self._loaded_spaces: set[str] = set()
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("message")(self.on_message)
+        app.action(ACTION_ID)(self.on_button)
+        app.command("/watchkeeper")(self.on_command)
+
+    async def ensure_space(self, team_id: str) -> None:
+        """Apply a workspace's stored settings (exclusions, threshold) once."""
+        if team_id and team_id not in self._loaded_spaces:
+            await self.moderation.load_space(PLATFORM, team_id, self.config.excluded_channels)
+            self._loaded_spaces.add(team_id)
+
+    # -- messages ----------------------------------------------------------------------
+
+    async def on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any,
+                         client: AsyncWebClient) -> None:  # fmt: skip
+        event_id = body.get("event_id")
+        if not self.seen_events.first_time(event_id):
+            log.debug("event %s redelivered: already handled", event_id)
+            return
+        try:
+            await self.handle_message(event, context.team_id or body.get("team_id") or "",
+                                      context.bot_user_id, client)  # fmt: skip
+        except Exception:
+            self.seen_events.forget(event_id)
+            raise
+
+    async def handle_message(self, event: dict[str, Any], team_id: str, bot_user_id: str | None,
+                             client: AsyncWebClient) -> None:  # fmt: skip
+        item = incoming(event, bot_user_id)
+        if item is None or item.channel == self.config.moderator_channel:
+            return  # the moderators' own discussion of a case is never scored
+        await self.ensure_space(team_id)
+        if item.is_dm_to_app:
+            if not item.is_edit:
+                await self._report_from_dm(item, team_id, client)
+            return
+        band = await self.directory.age_band(item.user)
+        await self.engine.ingest(to_message(item, team_id, band))
+
+    async def _report_from_dm(self, item: Incoming, team_id: str, client: AsyncWebClient) -> None:
+        """A member wrote to the app: their words go to the moderators as a report."""
+        reporter = Participant(item.user, item.display_name,
+                               await self.directory.age_band(item.user))  # fmt: skip
+        case = await self.moderation.report(PLATFORM, team_id, reporter, item.text,
+                                            _about(item.text, item.user))  # fmt: skip
+        log.info("case %d: a member reported a concern by direct message", case.number)
+        await client.chat_postMessage(channel=item.channel, text=REPORT_THANKS)
+
+    # -- buttons -----------------------------------------------------------------------
+
+    async def on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any],
+                        respond: Any) -> None:  # fmt: skip
+        await ack()
+        parsed = parse_action_id(action.get("action_id", ""))
+        if parsed is None:
+            return
+        decision, case_id = parsed
+        user = body.get("user") or {}
+        user_id = str(user.get("id") or "")
+        team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+        if not await self.directory.is_moderator(user_id):
+            log.info("refused a %s press on case id %d by a non-moderator", decision, case_id)
+            await respond(text=NOT_A_MODERATOR, response_type="ephemeral", replace_original=False)
+            return
+        case = await self.engine.store.get_case(case_id)
+        if case is None or case.platform != PLATFORM or case.space_id != team_id:
+            await respond(text="This case does not belong to this workspace.",
+                          response_type="ephemeral", replace_original=False)  # fmt: skip
+            return
+        name = str(user.get("name") or user.get("username") or user_id)
+        case = await self.engine.decide(case_id, decision, user_id, name)
+        log.info("case %d: %s by a moderator", case.number, decision.value)
+        answer = f"Case {case.number}: {case.state.value}. The alert shows who decided and when."
+        if decision is Action.ESCALATE:
+            answer = self._escalation_advice(case.number)
+        await respond(text=answer, response_type="ephemeral", replace_original=False)
+
+    def _escalation_advice(self, number: int) -> str:
+        regions = self.config.regions or self.settings.escalation.regions
+        links, emergency = escalation_links(
+            PLATFORM, regions, load_links(self.settings.escalation.links_file)
+        )
+        lines = [f"*Case {number} escalated.* Report it to:"]
+        lines += [f"• <{link.url}|{link.name}>" for link in links if link.url]
+        lines.append(f"The case and its evidence are kept for at least "
+                     f"{self.settings.storage.hold_days:g} days.")  # fmt: skip
+        if emergency:
+            lines.append(f":rotating_light: {emergency}")
+        return "\n".join(lines)
+
+    # -- /watchkeeper ------------------------------------------------------------------
+
+    async def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        await ack()
+        answer = await self.run_command(command)
+        await respond(text=mrkdwn(answer), response_type="ephemeral")
+
+    async def run_command(self, command: dict[str, Any]) -> str:
+        sub, _, rest = str(command.get("text") or "").strip().partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        user_id = str(command.get("user_id") or "")
+        team_id = str(command.get("team_id") or "")
+        await self.ensure_space(team_id)
+        if sub == "privacy":
+            return privacy_notice("workspace", self.settings.storage.window_days,
+                                  self.settings.watch.watch_dms)  # fmt: skip
+        if sub == "report":
+            if not rest:
+                return "Tell us what worries you: `/watchkeeper report what happened, and who`."
+            reporter = Participant(user_id, str(command.get("user_name") or ""),
+                                   await self.directory.age_band(user_id))  # fmt: skip
+            await self.moderation.report(PLATFORM, team_id, reporter, rest,
+                                         _about(rest, user_id))  # fmt: skip
+            return REPORT_THANKS
+        if sub not in MODERATOR_COMMANDS:
+            return USAGE if sub in ("", "help") else f"Unknown command `{sub}`. {USAGE}"
+        if not await self.directory.is_moderator(user_id):
+            return NOT_A_MODERATOR
+        if sub == "status":
+            return await self.moderation.status(PLATFORM, team_id)
+        if sub == "threshold":
+            return await self.moderation.set_threshold(PLATFORM, team_id, rest, user_id)
+        channel = _channel_arg(rest, str(command.get("channel_id") or ""))
+        if channel is None:
+            return f"Name the channel with #, for example `/watchkeeper {sub} #general`."
+        if sub == "exclude":
+            return await self.moderation.exclude(PLATFORM, team_id, channel, user_id)
+        return await self.moderation.include(PLATFORM, team_id, channel, user_id)
+
+
+def _about(text: str, reporter_id: str) -> Participant | None:
+    """The first person a report mentions (other than the reporter), if any."""
+    others = [m for m in parse_mentions(text) if m != reporter_id]
+    return Participant(others[0]) if others else None
+
+
+def _channel_arg(text: str, current: str) -> str | None:
+    """``<#C…|name>`` (Slack escapes #channel so), a bare id, or the current channel."""
+    if not text:
+        return current or None
+    match = _CHANNEL.search(text.split()[0])
+    return (match.group(1) or match.group(2)) if match else None
