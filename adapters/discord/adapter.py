@@ -1,0 +1,229 @@
+"""The Discord adapter: events in, alerts and moderator actions out.
+
+One ``DiscordAdapter`` per process wires a discord.py client to a ``Runtime``: guild
+messages go to ``engine.ingest``, DMs to the bot become reports, alerts reach the
+moderator channel through the outbox (the sink is registered once the client is
+connected, so alerts that waited through a restart go out then), and button presses
+become ``engine.decide`` calls after a server-side moderator check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.client import apply_endpoints, explain, make_client
+from adapters.discord.commands import (
+    WatchkeeperCommands,
+    on_command_error,
+    report_message_command,
+)
+from adapters.discord.guilds import PLATFORM, GuildDirectory, GuildSettings
+from adapters.discord.render import AlertButton, alert_embed, alert_view
+from adapters.discord.reports import QUIET_SECONDS, DirectReports
+from adapters.discord.sink import DiscordAlertSink, Troubles
+from adapters.discord.translate import channel_ids, is_from_a_person, role_ids, to_message
+from bot.alerts import escalation_links, load_links
+from bot.commands.common import UsageError
+from bot.models import Action, Case
+from bot.moderation import Moderation
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+NOT_A_MODERATOR = "Only this server's moderators can do that. Nothing was changed."
+NOT_THIS_GUILD = "That case does not belong to this server. Nothing was changed."
+
+
+class DiscordAdapter:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        guild_ready_timeout: float = 2.0,
+        identify_delay: bool = True,
+        dm_quiet_seconds: float = QUIET_SECONDS,
+    ) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.config = runtime.settings.discord
+        self.engine = runtime.engine
+        self.moderation = Moderation(self.engine)
+        self.guilds = GuildDirectory(self.config, self.moderation)
+        self.client = make_client(
+            self.config,
+            self,
+            guild_ready_timeout=guild_ready_timeout,
+            identify_delay=identify_delay,
+        )
+        self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self.client)
+        self.tree.error(on_command_error)
+        self.troubles = Troubles(self.client)
+        self.sink = DiscordAlertSink(self.client, self.guilds, self.troubles)
+        self.reports = DirectReports(self.client, self.engine, self.guilds, dm_quiet_seconds)
+        self.links = load_links(self.settings.escalation.links_file)
+        self.ready = asyncio.Event()
+        self._unreadable: dict[int, list[str]] = {}
+
+    async def run(self) -> None:
+        """Connect and watch until cancelled. A refused token or intent is one line."""
+        token = self.config.token.get_secret_value() if self.config.token else ""
+        apply_endpoints(self.config)
+        try:
+            async with self.client:
+                await self.client.start(token)
+        except (discord.LoginFailure, discord.PrivilegedIntentsRequired,
+                discord.ConnectionClosed) as exc:  # fmt: skip
+            line = explain(exc)
+            if line is None:
+                raise
+            raise UsageError(line) from None
+        finally:
+            await self.reports.close()
+
+    # -- discord.py events ---------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        self.client.add_dynamic_items(AlertButton)
+        self.tree.add_command(WatchkeeperCommands(self))
+        self.tree.add_command(report_message_command(self))
+        await self._sync_commands()
+
+    async def _sync_commands(self) -> None:
+        """Per configured guild (instant), else globally: never both, or members would
+        see every command twice."""
+        targets: list[discord.Object | None] = [
+            discord.Object(gid) for gid in self.guilds.configured_ids
+        ] or [None]
+        for guild in targets:
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            try:
+                await self.tree.sync(guild=guild)
+            except discord.HTTPException as exc:
+                where = f"guild {guild.id}" if guild else "globally"
+                log.warning(
+                    "could not register /watchkeeper %s (%s): was the bot invited with the "
+                    "applications.commands scope?", where, exc.text or exc.status,
+                )  # fmt: skip
+
+    async def on_ready(self) -> None:
+        if not self.ready.is_set():
+            self.runtime.add_sink(self.sink)
+            self.ready.set()
+            user = self.client.user
+            log.info("connected to Discord as %s, in %d guild(s)", user, len(self.client.guilds))
+        self.wake_outbox()
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Load the guild's settings and say once what stops it from working."""
+        settings = await self.guilds.get(guild.id)
+        me = guild.me
+        if me is None:
+            return
+        hidden = [c.mention for c in guild.text_channels if not c.permissions_for(me).view_channel]
+        self._unreadable[guild.id] = hidden
+        if hidden:
+            log.warning("guild %s: watchkeeper cannot read %d channel(s)", guild.id, len(hidden))
+        if not settings.is_set_up:
+            log.warning("guild %s is not set up: a moderator runs /watchkeeper setup", guild.id)
+            return
+        channel = guild.get_channel(settings.moderator_channel or 0)
+        perms = channel.permissions_for(me) if channel is not None else None
+        if perms is None or not (perms.view_channel and perms.send_messages and perms.embed_links):
+            await self.troubles.report(
+                guild.id,
+                f"post:{settings.moderator_channel}",
+                f"cannot post alerts in <#{settings.moderator_channel}>: give watchkeeper View "
+                "Channel, Send Messages and Embed Links there, or choose another channel with "
+                "`/watchkeeper setup`.",
+            )
+
+    async def on_message(self, message: discord.Message) -> None:
+        own = self.client.user
+        if not is_from_a_person(message, own.id if own else None):
+            return
+        if message.guild is None:
+            self.reports.received(message)
+            return
+        settings = await self.guilds.get(message.guild.id)
+        if not settings.is_set_up:
+            return
+        where = channel_ids(message)
+        if str(settings.moderator_channel) in where:
+            return  # moderators quoting a case must not open another one
+        if where & self.guilds.excluded(message.guild.id, self.settings.watch.excluded_channels):
+            return
+        item = to_message(message, settings)
+        if item is not None:
+            await self.engine.ingest(item)
+
+    # -- moderators ----------------------------------------------------------------------
+
+    async def alert_button(
+        self, interaction: discord.Interaction, action: Action, case_id: int
+    ) -> None:
+        settings = await self.require_moderator(interaction)
+        if settings is None:
+            return
+        case = await self.engine.store.get_case(case_id)
+        if case is None or case.platform != PLATFORM or case.space_id != settings.space_id:
+            await interaction.response.send_message(NOT_THIS_GUILD, ephemeral=True)
+            return
+        user = interaction.user
+        case = await self.engine.decide(case_id, action, str(user.id), user.display_name)
+        log.info("case %d: %s by a moderator", case.number, action.value)
+        if action is Action.ESCALATE:
+            text = self.escalation_text(case, settings)
+            await interaction.response.send_message(text, ephemeral=True)
+        else:
+            await interaction.response.edit_message(embed=alert_embed(case), view=alert_view(case))
+
+    def escalation_text(self, case: Case, settings: GuildSettings) -> str:
+        regions = list(settings.regions) or self.settings.escalation.regions
+        links, emergency = escalation_links(PLATFORM, regions, self.links)
+        lines = [f"**Case {case.number} is escalated.** Where to report it:"]
+        lines += [f"- [{link.name}](<{link.url}>)" for link in links if link.url]
+        lines += [
+            "",
+            "Report to Discord before deleting messages or banning: they need the message "
+            f"links. watchkeeper keeps this case for at least "
+            f"{self.settings.storage.hold_days:g} days.",
+        ]
+        if emergency:
+            lines += ["", f"**{emergency}**"]
+        return "\n".join(lines)[:2000]
+
+    async def require_moderator(self, interaction: discord.Interaction) -> GuildSettings | None:
+        """The guild's settings if the caller is one of its moderators; otherwise a private
+        refusal, and None."""
+        if interaction.guild_id is None:
+            await interaction.response.send_message("Use this inside a server.", ephemeral=True)
+            return None
+        settings = await self.guilds.get(interaction.guild_id)
+        if not self._is_moderator(interaction, settings):
+            log.info("guild %s: a non-moderator was refused", interaction.guild_id)
+            await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
+            return None
+        return settings
+
+    async def is_moderator(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            return False
+        return self._is_moderator(interaction, await self.guilds.get(interaction.guild_id))
+
+    @staticmethod
+    def _is_moderator(interaction: discord.Interaction, settings: GuildSettings) -> bool:
+        perms = interaction.permissions
+        manage = perms.administrator or perms.manage_guild
+        return settings.is_moderator(role_ids(interaction.user), manage)
+
+    def unreadable_channels(self, guild: discord.Guild | None) -> list[str]:
+        return self._unreadable.get(guild.id, []) if guild is not None else []
+
+    def wake_outbox(self) -> None:
+        self.engine.delivery_wakeup.set()
