@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import ACTION_ID, parse_action_id
@@ -99,7 +100,11 @@ class SlackListeners:
         case = await self.moderation.report(PLATFORM, team_id, reporter, item.text,
                                             _about(item.text, item.user))  # fmt: skip
         log.info("case %d: a member reported a concern by direct message", case.number)
-        await client.chat_postMessage(channel=item.channel, text=REPORT_THANKS)
+        try:
+            await client.chat_postMessage(channel=item.channel, text=REPORT_THANKS)
+        except SlackApiError as exc:  # the report is stored: a failed thank-you must not redo it
+            log.warning("could not thank the reporter of case %d: %s", case.number,
+                        exc.response.get("error"))  # fmt: skip
 
     # -- buttons -----------------------------------------------------------------------
 
