@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from bot import metrics
 from bot.clock import utcnow
 from bot.models import Case
 from bot.store import SqlStore
@@ -124,6 +125,13 @@ class OutboxWorker:
         self.name = name or worker_name()
         self._reported: set[int] = set()
         self._last_stale_check: datetime | None = None
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Let ``run()`` return once the delivery under way is recorded: a send cut off
+        by cancellation would keep its claim until the lease ran out."""
+        self._stopping = True
+        self.wakeup.set()
 
     async def recover(self) -> int:
         """After a restart: take back the jobs a dead process had claimed. They keep their
@@ -137,7 +145,7 @@ class OutboxWorker:
     async def run(self) -> None:
         """Deliver until cancelled."""
         await self.recover()
-        while True:
+        while not self._stopping:
             await self.deliver_due()
             await self.report_stale()
             with contextlib.suppress(TimeoutError):
@@ -178,6 +186,7 @@ class OutboxWorker:
             log.exception("delivery %d: the %s sink failed", claim.lead.id, claim.lead.platform)
             return await self._failed(claim, f"{type(exc).__name__}: {exc}", False, None)
         await self.store.mark_delivered(claim, message_id, self.clock())
+        metrics.delivered(claim.lead.platform, claim.kind)
         numbers = ", ".join(str(case.number) for case in cases) or "purged"
         log.info("delivered %s for case %s (%s)", claim.kind, numbers, claim.lead.space_id)
         self._reported.difference_update(job.id for job in claim.jobs)
@@ -210,6 +219,7 @@ class OutboxWorker:
         if not retryable:
             delay = max(delay, min(ceiling, 60.0))  # a person must act; keep trying, gently
         await self.store.mark_retry(claim, error, self.clock() + timedelta(seconds=delay))
+        metrics.delivery_failed(claim.lead.platform, retryable)
         log.warning(
             "delivery %d (%s, space %s) failed: %s; retrying in %.1fs",
             claim.lead.id,

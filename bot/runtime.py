@@ -56,6 +56,12 @@ class Runtime:
     async def close(self, drain_seconds: float = 5.0) -> None:
         """Flush buffered state, deliver what is due (briefly), and close the store."""
         await self.engine.flush()
+        self.worker.stop()
+        delivering = [task for task in self._tasks if task.get_name() == "outbox"]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*delivering, return_exceptions=True), timeout=drain_seconds
+            )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.worker.drain(), timeout=drain_seconds)
         for task in self._tasks:
