@@ -1,5 +1,5 @@
 """One module per ``watchkeeper`` subcommand; each has ``register(subparsers)``."""
 
-from bot.commands import apikey, check, health, replay, run, scoring
+from bot.commands import apikey, check, health, migrate, replay, run, scoring
 
-COMMANDS = [run, check, scoring, replay, health, apikey]
+COMMANDS = [run, check, scoring, replay, health, apikey, migrate]

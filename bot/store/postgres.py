@@ -172,8 +172,14 @@ class PostgresDriver(_Connection):
             finally:
                 await connection.execute(_LOCK.format(how="pg_advisory_unlock", name=name))
 
-    async def ping(self) -> None:
-        await self.pool.fetchval("SELECT 1")
+    async def reset_sequences(self, tables: list[str]) -> None:
+        """After rows were inserted with their ids (``watchkeeper migrate``): new ids
+        continue after the largest copied one."""
+        for table in tables:
+            await self.pool.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
+            )
 
 
 class PostgresStore(SqlStore):
