@@ -68,6 +68,7 @@ class DiscordAdapter:
         self.links = load_links(self.settings.escalation.links_file)
         self.ready = asyncio.Event()
         self._unreadable: dict[int, list[str]] = {}
+        self._synced: set[int | None] = set()
 
     async def run(self) -> None:
         """Connect and watch until cancelled. A refused token or intent is one line."""
@@ -96,20 +97,23 @@ class DiscordAdapter:
     async def _sync_commands(self) -> None:
         """Per configured guild (instant), else globally: never both, or members would
         see every command twice."""
-        targets: list[discord.Object | None] = [
-            discord.Object(gid) for gid in self.guilds.configured_ids
-        ] or [None]
-        for guild in targets:
-            if guild is not None:
-                self.tree.copy_global_to(guild=guild)
-            try:
-                await self.tree.sync(guild=guild)
-            except discord.HTTPException as exc:
-                where = f"guild {guild.id}" if guild else "globally"
-                log.warning(
-                    "could not register /watchkeeper %s (%s): was the bot invited with the "
-                    "applications.commands scope?", where, exc.text or exc.status,
-                )  # fmt: skip
+        configured = self.guilds.configured_ids
+        for guild_id in configured or [None]:
+            await self._sync_commands_in(guild_id)
+
+    async def _sync_commands_in(self, guild_id: int | None) -> None:
+        guild = discord.Object(guild_id) if guild_id is not None else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        try:
+            await self.tree.sync(guild=guild)
+            self._synced.add(guild_id)
+        except discord.HTTPException as exc:
+            where = f"in guild {guild_id}" if guild_id else "globally"
+            log.warning(
+                "could not register /watchkeeper %s (%s): is the bot in it, invited with "
+                "the applications.commands scope?", where, exc.text or exc.status,
+            )  # fmt: skip
 
     async def on_ready(self) -> None:
         if not self.ready.is_set():
@@ -120,7 +124,10 @@ class DiscordAdapter:
         self.wake_outbox()
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        """Load the guild's settings and say once what stops it from working."""
+        """Load the guild's settings and say once what stops it from working. A configured
+        guild that invited the bot after start-up gets its commands now."""
+        if guild.id in self.guilds.configured_ids and guild.id not in self._synced:
+            await self._sync_commands_in(guild.id)
         settings = await self.guilds.get(guild.id)
         me = guild.me
         if me is None:
@@ -142,6 +149,10 @@ class DiscordAdapter:
                 "Channel, Send Messages and Embed Links there, or choose another channel with "
                 "`/watchkeeper setup`.",
             )
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined guild %s", guild.id)
+        await self.on_guild_available(guild)
 
     async def on_message(self, message: discord.Message) -> None:
         own = self.client.user

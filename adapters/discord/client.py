@@ -91,6 +91,7 @@ class Events(Protocol):
     async def on_ready(self) -> None: ...
     async def on_message(self, message: discord.Message) -> None: ...
     async def on_guild_available(self, guild: discord.Guild) -> None: ...
+    async def on_guild_join(self, guild: discord.Guild) -> None: ...
 
 
 class _Forwarding:
@@ -112,7 +113,7 @@ class _Forwarding:
         await self.adapter.on_guild_available(guild)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.adapter.on_guild_available(guild)
+        await self.adapter.on_guild_join(guild)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         if self.identify_delay:
@@ -144,11 +145,11 @@ def make_client(
         "guild_ready_timeout": guild_ready_timeout,
         "allowed_mentions": discord.AllowedMentions.none(),
     }
-    if adapter is None:
-        return discord.Client(**options)
     sharded = config.shard_count is not None or config.shard_ids is not None
     if sharded:
         options.update(shard_count=config.shard_count, shard_ids=config.shard_ids)
+    if adapter is None:  # ``watchkeeper check``: connect as the bot will, handle nothing
+        return discord.AutoShardedClient(**options) if sharded else discord.Client(**options)
     client: WatchkeeperClient | ShardedWatchkeeperClient = (
         ShardedWatchkeeperClient(**options) if sharded else WatchkeeperClient(**options)
     )

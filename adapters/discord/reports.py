@@ -91,7 +91,7 @@ class DirectReports:
         pending = self._pending.pop(user_id, None)
         if pending is None:
             return
-        text = "\n".join(pending.texts)
+        text = " / ".join(pending.texts)  # the core keeps a summary on one line
         shared = await self._shared_guilds(pending.user)
         try:
             if not shared:

@@ -244,3 +244,22 @@ async def test_missing_permissions_are_reported_once_and_other_guilds_keep_going
     first, second = fake.posted(MODS)
     assert "first worry" in embed_text(first) and "second worry" in embed_text(second)
     assert len(fake.posted(MODS2)) == 1
+
+
+async def test_a_digest_lists_the_cases_of_a_flood_in_one_message(
+    fake: FakeDiscord, settings: Settings
+) -> None:
+    async with running(settings) as bot:
+        for worry in ("one", "two", "three"):
+            await bot.engine.report("discord", str(GUILD), Participant(str(KIT), "kit"), worry)
+        await fake.wait_for_posted(MODS, count=3, timeout=TIMEOUT)
+        await settle(bot)
+        listed = await cases(bot)
+        message_id = await bot.sink.post_digest(str(GUILD), listed, "wk-digest-1")
+
+    *_, digest = fake.posted(MODS)
+    assert message_id == f"{MODS}:{digest['id']}"
+    assert digest["components"] == []  # each case keeps its own buttons on its own alert
+    text = embed_text(digest)
+    assert all(f"Case {case.number}" in text for case in listed)
+    assert "ref wk-digest-1" in digest["content"]

@@ -1,0 +1,166 @@
+"""Starting up: a refused token or Message Content intent is one clear line (in ``check``,
+in ``serve`` and through the real ``watchkeeper`` command), ``check`` names a moderator
+channel the bot cannot post in, and shards share the work."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from adapters import discord_bot
+from adapters.discord.client import INTENT_REFUSED
+from bot.commands.common import UsageError
+from bot.config import DiscordGuildConfig, Settings
+from bot.runtime import Runtime
+
+from .discord_world import (
+    GUILD2,
+    KIT,
+    LOBBY2,
+    MODS,
+    MODS2,
+    OWNER2,
+    TIMEOUT,
+    discord_settings,
+    populate,
+    restored_endpoints,
+    running,
+    settle,
+)
+from .fake_discord import FakeDiscord, Intents, Perm, overwrite, text_channel
+
+ROOT = Path(__file__).parents[2]
+FAST = {"guild_ready_timeout": 0.05}
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    with restored_endpoints():
+        async with FakeDiscord() as server:
+            populate(server)
+            yield server
+
+
+@pytest.fixture
+async def strict_fake() -> AsyncIterator[FakeDiscord]:
+    """A Discord where the Message Content intent was not enabled for the application."""
+    with restored_endpoints():
+        async with FakeDiscord(allowed_privileged_intents=Intents.GUILD_MEMBERS) as server:
+            populate(server)
+            yield server
+
+
+async def serve_once(settings: Settings) -> None:
+    async with Runtime(settings) as runtime:
+        await asyncio.wait_for(
+            discord_bot.serve(runtime, identify_delay=False, **FAST), timeout=TIMEOUT
+        )
+
+
+async def test_a_refused_token_is_one_line(fake: FakeDiscord, tmp_path: Path) -> None:
+    settings = discord_settings(tmp_path, fake, token="not-the-token")
+    assert await discord_bot.check(settings, **FAST) == [
+        "discord: the bot token was refused: Improper token has been passed."
+    ]
+    with pytest.raises(UsageError, match=r"^discord: the bot token was refused: "):
+        await serve_once(settings)
+
+
+async def test_a_refused_message_content_intent_is_one_line(
+    strict_fake: FakeDiscord, tmp_path: Path
+) -> None:
+    settings = discord_settings(tmp_path, strict_fake)
+    assert await discord_bot.check(settings, **FAST) == [INTENT_REFUSED]
+    with pytest.raises(UsageError) as raised:
+        await serve_once(settings)
+    assert str(raised.value) == INTENT_REFUSED
+    assert "Developer Portal > Bot > Privileged Gateway Intents" in INTENT_REFUSED
+
+
+async def test_check_names_a_moderator_channel_the_bot_cannot_post_in(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    settings = discord_settings(tmp_path, fake)
+    assert await discord_bot.check(settings, **FAST) == []
+
+    fake.channels[MODS2]["permission_overwrites"] = [
+        overwrite(GUILD2, deny=Perm.SEND_MESSAGES | Perm.EMBED_LINKS)
+    ]
+    assert await discord_bot.check(settings, **FAST) == [
+        f"discord: guild {GUILD2}: the bot lacks Send Messages, Embed Links in the "
+        f"moderator channel #mods ({MODS2})"
+    ]
+
+
+async def test_the_watchkeeper_command_prints_one_line_not_a_traceback(
+    strict_fake: FakeDiscord, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n\n'
+        f'[discord]\ntoken = "{strict_fake.token}"\n'
+        f'api_base_url = "{strict_fake.api_base}"\ngateway_url = "{strict_fake.gateway_url}"\n'
+    )
+    run = await watchkeeper("--config", str(config), "run", cwd=tmp_path)
+    assert run[0] == 2, run
+    assert "Traceback" not in run[2]
+    assert [line for line in run[2].splitlines() if line.startswith("watchkeeper:")] == [
+        f"watchkeeper: {INTENT_REFUSED}"
+    ]
+
+    config.write_text(config.read_text().replace(strict_fake.token, "wrong"))
+    check = await watchkeeper("--config", str(config), "check", cwd=tmp_path)
+    assert check[0] == 1, check
+    assert "problem: discord: the bot token was refused: " in check[1]
+    assert "Traceback" not in check[2]
+
+
+async def watchkeeper(*args: str, cwd: Path) -> tuple[int, str, str]:
+    """The real command in a child process (the fake keeps serving in this loop)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHKEEPER_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, cwd=cwd,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_shards_share_the_guilds(fake: FakeDiscord, tmp_path: Path) -> None:
+    settings = discord_settings(tmp_path, fake, shard_count=2)
+    async with running(settings) as bot:
+        await fake.wait_until_ready(sessions=2)
+        assert sorted(p["shard"] for p in fake.identify_payloads) == [[0, 2], [1, 2]]
+        await fake.send_dm(KIT, "someone asked me to keep a secret")
+        report = await fake.send_slash_command(
+            GUILD2, LOBBY2, OWNER2, "watchkeeper", subcommand="report",
+            options={"concern": "a new member asks kids for their age"},
+        )  # fmt: skip
+        await fake.wait_for_interaction_response(report.id)
+        await fake.wait_for_posted(MODS, timeout=TIMEOUT)
+        await fake.wait_for_posted(MODS2, timeout=TIMEOUT)
+        await settle(bot)
+    assert len(fake.posted(MODS)) == len(fake.posted(MODS2)) == 1
+
+
+async def test_a_configured_guild_that_invites_the_bot_later_gets_its_commands(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    later, general = 720_000_000_000_000_001, 720_000_000_000_000_011
+    settings = discord_settings(tmp_path, fake)
+    settings.discord.guilds.append(
+        DiscordGuildConfig(id=later, moderator_channel=general, moderator_roles=[])
+    )
+    async with running(settings):
+        assert later not in fake.commands  # not in it yet: registering there failed
+        fake.add_guild(later, owner_id=OWNER2, channels=[text_channel(general, "general")])
+        await fake.send_guild_create(later)
+        await fake.wait_for(lambda: fake.commands.get(later), timeout=TIMEOUT)
+    assert {c["name"] for c in fake.commands[later]} == {"watchkeeper", "Report to moderators"}
