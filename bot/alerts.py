@@ -8,12 +8,15 @@ here, once.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bot.config import Settings
 from bot.models import Case, CaseKind, Level
 from bot.scoring.signals import SEXUAL_CONTENT, TACTICS_BY_NAME
 
@@ -110,3 +113,29 @@ def escalation_links(
             if link not in found:
                 found.append(link)
     return found, directory.get("emergency", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """Everything a moderator needs when escalating one case."""
+
+    links: tuple[EscalationLink, ...]
+    emergency: str
+    hold_until: datetime | None
+    """Until when the case's data is kept (set by the escalate decision)."""
+
+
+def escalation_for(
+    case: Case,
+    settings: Settings,
+    regions: Sequence[str] | None = None,
+    directory: dict[str, Any] | None = None,
+) -> Escalation:
+    """Where to report ``case``: the platform's trust & safety page, the hotline(s) of the
+    space's regions, and the emergency advice. Adapters pass the space's own regions
+    (``[[discord.guilds]] regions``, ``slack.regions``); otherwise ``escalation.regions``."""
+    chosen = list(regions or settings.escalation.regions)
+    links, emergency = escalation_links(
+        case.platform, chosen, directory or load_links(settings.escalation.links_file)
+    )
+    return Escalation(tuple(links), emergency, case.hold_until)

@@ -82,6 +82,10 @@ class AuditLog:
             for i, at, k, actor, detail, prev, h in rows
         ]
 
+    async def audit_count(self) -> int:
+        rows = await self.driver.fetch("SELECT COUNT(*) FROM audit")
+        return int(rows[0][0])
+
     async def last_audit(self, kind: str) -> AuditEntry | None:
         entries = await self.audit_entries(kind, limit=1)
         return entries[0] if entries else None

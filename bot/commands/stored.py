@@ -1,0 +1,54 @@
+"""What the commands that read or change the store share (not a command itself)."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.commands.common import UsageError
+from bot.config import Settings
+from bot.models import Case
+from bot.store import SqlStore, store_for
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
+    """The configured store; a SQLite file that does not exist yet is a usage error (a
+    wrong directory or config), not something to create by looking."""
+    storage = settings.storage
+    if not storage.url and not storage.sqlite_path.exists():
+        raise UsageError(
+            f"no watchkeeper store at {storage.sqlite_path} (run the bot first, or pass "
+            "--config / set storage.data_dir)"
+        )
+    store = store_for(storage)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def find_case(store: SqlStore, number: int, platform: str | None, space: str | None) -> Case:
+    """The one case with this number, or a one-line usage error (none, or ambiguous)."""
+    found = await store.cases_numbered(number, platform, space)
+    if not found:
+        where = " in " + " ".join(filter(None, (platform, space))) if platform or space else ""
+        raise UsageError(f"no case {number}{where}")
+    if len(found) > 1:
+        spaces = ", ".join(f"{c.platform}/{c.space_id}" for c in found[:5])
+        more = "" if len(found) <= 5 else f" and {len(found) - 5} more"
+        raise UsageError(
+            f"case {number} exists in {len(found)} spaces ({spaces}{more}): "
+            "add --platform and --space"
+        )
+    return found[0]
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a command run from a shell."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

@@ -1,0 +1,279 @@
+"""Evidence packages: what moderators hand to a platform or a hotline, and can prove intact.
+
+A package is a directory:
+
+- ``transcript.json``: the case and every stored message of its conversation (ids,
+  authors, age bands, timestamps, links back to the platform, text), each with the
+  signals it showed and the risk *after* it. The risk is recomputed by replaying the
+  stored window through the configured scorer, the same incremental state the engine
+  uses (without the cross-conversation reach of the live tracker).
+- ``transcript.html``: the same, readable in any browser, with a heat strip of the
+  risk per message; everything escaped, no script, no external assets.
+- ``decisions.json``: the moderators' decisions (who, what, when, why).
+- ``manifest.json``: the SHA-256 and size of every other file. Its own hash is written
+  to the audit log at export, so ``watchkeeper verify`` can also vouch for the
+  manifest when it runs next to the bot's store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot import __version__
+from bot.clock import isoformat, utcnow
+from bot.config import Settings
+from bot.evidence_html import render_html
+from bot.models import Case, Participant
+from bot.scoring import Scorer, load_scorer
+from bot.scoring.state import ConversationState
+from bot.store import SqlStore
+from bot.store.base import StoredMessage
+
+FORMAT = "watchkeeper-evidence/1"
+MANIFEST = "manifest.json"
+EXPORT_KIND = "evidence_exported"
+
+
+class EvidenceError(Exception):
+    """A package cannot be written or read where asked (one line for the user)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    path: Path
+    files: dict[str, str]
+    """File name -> SHA-256 of its bytes."""
+    manifest_sha256: str
+
+
+@dataclass(slots=True)
+class Verification:
+    problems: list[str] = field(default_factory=list)
+    files: int = 0
+    case: dict[str, Any] = field(default_factory=dict)
+    manifest_sha256: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _json(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
+
+
+def case_record(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "number": case.number,
+        "platform": case.platform,
+        "space_id": case.space_id,
+        "kind": case.kind.value,
+        "state": case.state.value,
+        "level": case.level.value,
+        "score": round(case.score, 4),
+        "suspect_id": case.suspect_id,
+        "conversation": case.conversation,
+        "created_at": isoformat(case.created_at),
+        "updated_at": isoformat(case.updated_at),
+        "hold_until": isoformat(case.hold_until) if case.hold_until else None,
+        "summary": case.summary,
+        "participants": [_person(p) for p in case.participants],
+        "signals": [
+            {
+                "name": s.name,
+                "weight": s.weight,
+                "message_id": s.message_id,
+                "quote": s.quote,
+                "author_id": s.author_id,
+            }
+            for s in case.signals
+        ],
+        "evidence": [
+            {
+                "message_id": e.message_id,
+                "channel_id": e.channel_id,
+                "author_id": e.author_id,
+                "ts": isoformat(e.ts),
+                "link": e.link,
+            }
+            for e in case.evidence
+        ],
+    }
+
+
+def _person(p: Participant) -> dict[str, Any]:
+    return {"user_id": p.user_id, "display_name": p.display_name, "age_band": p.age_band.value}
+
+
+def transcript(
+    case: Case, messages: list[StoredMessage], settings: Settings, scorer: Scorer
+) -> dict[str, Any]:
+    """The case and its messages, each with its signals and the risk after it."""
+    state = ConversationState(max_messages=settings.storage.window_messages)
+    thresholds = settings.detection.thresholds
+    rows = []
+    for index, stored in enumerate(messages, start=1):
+        m = stored.message
+        observation = scorer.observe(m, state.next_seq)
+        state.add(observation, m.author.age_band)
+        risk = scorer.risk(state)
+        rows.append(
+            {
+                "index": index,
+                "message_id": m.message_id,
+                "channel_id": m.channel_id,
+                "thread_id": m.thread_id,
+                "author": _person(m.author),
+                "ts": isoformat(m.ts),
+                "text": m.text,
+                "link": m.link,
+                "reply_to": m.reply_to,
+                "is_dm": m.is_dm,
+                "signals": [hit.name for hit in observation.hits],
+                "risk_after": round(risk.probability, 4),
+                "level_after": thresholds.level_for(risk.probability).value,
+            }
+        )
+    return {
+        "format": FORMAT,
+        "case": case_record(case),
+        "scorer": scorer.name,
+        "risk_note": "risk_after is recomputed by replaying the stored messages through the "
+        "configured scorer; the live score also counted the suspect's other contacts.",
+        "messages": rows,
+    }
+
+
+def decisions_record(case: Case) -> list[dict[str, Any]]:
+    return [
+        {
+            "action": d.action.value,
+            "state_after": d.action.resulting_state.value,
+            "actor_id": d.actor_id,
+            "actor_name": d.actor_name,
+            "at": isoformat(d.at),
+            "reason": d.reason,
+        }
+        for d in case.decisions
+    ]
+
+
+def default_dir(settings: Settings, case: Case, now: datetime) -> Path:
+    space = re.sub(r"[^A-Za-z0-9_.-]", "_", case.space_id)
+    name = f"{case.platform}-{space}-case-{case.number}-{now:%Y%m%dT%H%M%SZ}"
+    return settings.storage.data_dir / "evidence" / name
+
+
+def write_package(out: Path, files: dict[str, bytes], manifest: dict[str, Any]) -> Package:
+    """Write the files, then the manifest of their hashes (last: a package without a
+    manifest is visibly unfinished)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise EvidenceError(f"{out}: exists and is not an empty directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        hashes = {}
+        for name, data in files.items():
+            (out / name).write_bytes(data)
+            hashes[name] = sha256(data)
+        manifest["files"] = {
+            name: {"sha256": hashes[name], "bytes": len(data)} for name, data in files.items()
+        }
+        body = _json(manifest)
+        (out / MANIFEST).write_bytes(body)
+    except OSError as exc:
+        raise EvidenceError(f"{out}: cannot write ({exc.strerror or exc})") from None
+    return Package(out, hashes, sha256(body))
+
+
+async def export_case(
+    store: SqlStore,
+    settings: Settings,
+    case: Case,
+    out: Path | None = None,
+    actor: str = "watchkeeper",
+    scorer: Scorer | None = None,
+) -> Package:
+    """Write ``case``'s evidence package (to ``out``, or under ``data_dir/evidence``) and
+    audit the export. Adapters call this when a moderator escalates."""
+    now = utcnow()
+    messages = await store.conversation_messages(case.conversation)
+    active = scorer or load_scorer(settings)
+    record = await asyncio.to_thread(transcript, case, messages, settings, active)
+    files = {
+        "transcript.json": _json(record),
+        "transcript.html": render_html(record, decisions_record(case), now).encode(),
+        "decisions.json": _json(decisions_record(case)),
+    }
+    manifest = {
+        "format": FORMAT,
+        "created_at": isoformat(now),
+        "created_by": actor,
+        "tool": f"watchkeeper {__version__}",
+        "case": {
+            "platform": case.platform,
+            "space_id": case.space_id,
+            "number": case.number,
+            "id": case.id,
+        },
+    }
+    target = out or default_dir(settings, case, now)
+    package = await asyncio.to_thread(write_package, target, files, manifest)
+    await store.audit(
+        EXPORT_KIND,
+        actor,
+        {
+            "case_id": case.id,
+            "platform": case.platform,
+            "space_id": case.space_id,
+            "number": case.number,
+            "messages": len(messages),
+            "path": str(target),
+            "manifest_sha256": package.manifest_sha256,
+        },
+    )
+    return package
+
+
+def verify(directory: Path) -> Verification:
+    """Check every file against the manifest; name what is modified, missing or extra."""
+    result = Verification()
+    try:
+        body = (directory / MANIFEST).read_bytes()
+        manifest = json.loads(body)
+        listed = manifest["files"]
+        if not isinstance(listed, dict):
+            raise TypeError("files")
+    except FileNotFoundError:
+        result.problems.append(f"{MANIFEST}: missing")
+        return result
+    except (OSError, ValueError, KeyError, TypeError):
+        result.problems.append(f"{MANIFEST}: unreadable or not a watchkeeper manifest")
+        return result
+    result.manifest_sha256 = sha256(body)
+    result.case = manifest.get("case", {})
+    for name, entry in sorted(listed.items()):
+        path = directory / name
+        if Path(name).name != name:
+            result.problems.append(f"{name}: not a plain file name")
+        elif not path.is_file():
+            result.problems.append(f"{name}: missing")
+        elif sha256(path.read_bytes()) != entry.get("sha256"):
+            result.problems.append(f"{name}: modified (SHA-256 does not match the manifest)")
+        else:
+            result.files += 1
+    for path in sorted(directory.iterdir()):
+        if path.name != MANIFEST and path.name not in listed:
+            result.problems.append(f"{path.name}: not in the manifest")
+    return result
