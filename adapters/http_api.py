@@ -80,6 +80,9 @@ class IngestApi:
     async def list_cases(self, request: web.Request) -> web.Response:
         key = await self._caller(request)
         query = request.rel_url.query
+        unknown = sorted(set(query) - {"space", "state", "limit"})
+        if unknown:
+            raise ApiError(422, f"unknown query parameter {unknown[0]!r}")
         space = query.get("space")
         if space is not None and not key.may_use(space):
             raise ApiError(403, f"this key may not read space {space!r}", "forbidden_space")

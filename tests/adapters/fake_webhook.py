@@ -69,10 +69,10 @@ class FakeWebhook:
     def events(self, kind: str) -> list[Received]:
         return [r for r in self.received if r.event["type"] == kind]
 
-    async def wait_for(self, kind: str, count: int, timeout: float = 20.0) -> list[Received]:
+    async def wait_for(self, kind: str, count: int, within: float = 20.0) -> list[Received]:
         async def enough() -> None:
             async with self._arrived:
                 await self._arrived.wait_for(lambda: len(self.events(kind)) >= count)
 
-        await asyncio.wait_for(enough(), timeout)
+        await asyncio.wait_for(enough(), within)
         return self.events(kind)

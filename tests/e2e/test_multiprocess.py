@@ -161,7 +161,7 @@ async def test_three_processes_deliver_every_alert_once(tmp_path: Path) -> None:
                 assert await asyncio.wait_for(processes[2].wait(), 30) == 0
                 await asyncio.gather(*(send(s, conversation(s)[half:], bases[:2]) for s in SPACES))
 
-                opened = await webhook.wait_for("case.opened", len(SPACES), timeout=60)
+                opened = await webhook.wait_for("case.opened", len(SPACES), within=60)
                 for _ in range(100):  # let any straggler (a duplicate) arrive
                     if await inbox.depth(store) == 0 and (await store.outbox_backlog())[0] == 0:
                         break
