@@ -8,11 +8,13 @@ from bot.commands import (
     export,
     forget,
     health,
+    loadtest,
     migrate,
     purge,
     replay,
     run,
     scoring,
+    train,
 )
 
 COMMANDS = [
@@ -20,9 +22,11 @@ COMMANDS = [
     check,
     scoring,
     replay,
+    train,
     health,
     apikey,
     migrate,
+    loadtest,
     cases,
     export,
     purge,

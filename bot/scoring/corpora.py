@@ -28,6 +28,8 @@ class Line:
     author: str
     text: str
     ts: datetime
+    tactics: tuple[str, ...] = ()
+    """Annotated warning signs in this message, where a corpus provides them."""
 
 
 @dataclass(slots=True)
@@ -97,7 +99,9 @@ def parse_conversation(obj: Any) -> Conversation:
         except (TypeError, ValueError):
             raise InputError(f"message {index + 1} has a bad timestamp {ts!r}") from None
         author = str(item.get("author") or "unknown")
-        lines.append(Line(author, "" if text is None else str(text), moment))
+        tactics = item.get("tactics") or ()
+        tactics = tuple(str(t) for t in tactics) if isinstance(tactics, list) else ()
+        lines.append(Line(author, "" if text is None else str(text), moment, tactics))
     suspect = obj.get("suspect")
     context = obj.get("context") or "dm"
     if context not in ("dm", "channel"):

@@ -1,0 +1,108 @@
+"""``watchkeeper train``: retrain the learned scorer on your own labelled data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.commands.common import Context, UsageError, existing_file
+from bot.commands.scoring import format_metrics
+from bot.scoring.corpora import Conversation, InputError, load_conversations
+from bot.scoring.metrics import evaluate
+from bot.scoring.model import ModelScorer
+from bot.scoring.offline import score_conversation
+from bot.scoring.train import TrainOptions, train
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("train", help="train the detector on labelled conversations")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="labelled Conversation JSONL")
+    parser.add_argument("--pan12", metavar="XML", help="a PAN 2012 corpus XML file")
+    parser.add_argument(
+        "--pan12-predators", metavar="TXT", help="the PAN 2012 predator id list (one id per line)"
+    )
+    parser.add_argument(
+        "--from-store",
+        action="store_true",
+        help="add moderators' confirmed and dismissed cases "
+        "(needs learning.use_moderator_decisions = true)",
+    )
+    parser.add_argument("--dev", metavar="FILE", help="report metrics on this held-out JSONL")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="where to write model.json.gz (default: <data_dir>/model)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def progress(items: Sequence, label: str) -> Sequence:
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print(f"{label}...", file=sys.stderr)
+        return items
+    return tqdm(items, desc=label, file=sys.stderr, leave=False)
+
+
+def gather(args: argparse.Namespace, context: Context) -> list[Conversation]:
+    conversations: list[Conversation] = []
+    errors: list[str] = []
+    for name in args.files:
+        conversations += load_conversations(existing_file(name), errors)
+    if args.pan12:
+        from bot.scoring.pan12 import iter_pan12, read_predator_ids
+
+        if not args.pan12_predators:
+            raise UsageError("--pan12 needs --pan12-predators (the predator id list)")
+        predators = read_predator_ids(existing_file(args.pan12_predators))
+        try:
+            conversations += list(iter_pan12(existing_file(args.pan12), predators))
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+    if args.from_store:
+        conversations += asyncio.run(_from_store(context))
+    for error in errors:
+        print(f"watchkeeper: {error}", file=sys.stderr)
+    if not conversations:
+        raise UsageError("nothing to train on: give JSONL files, --pan12 or --from-store")
+    return conversations
+
+
+async def _from_store(context: Context) -> list[Conversation]:
+    from bot.scoring.feedback import labelled_from_store
+    from bot.store import store_for
+
+    store = store_for(context.settings.storage)
+    await store.open()
+    try:
+        return await labelled_from_store(store, context.settings)
+    finally:
+        await store.close()
+
+
+def handle(args: argparse.Namespace, context: Context) -> int:
+    settings = context.settings
+    conversations = gather(args, context)
+    grooming = sum(c.is_grooming for c in conversations)
+    print(f"training on {len(conversations)} conversations ({grooming} grooming)", file=sys.stderr)
+    try:
+        weights = train(conversations, TrainOptions(), progress)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out) if args.out else settings.storage.data_dir / "model"
+    weights.save(out / "model.json.gz")
+    print(
+        f"model written to {out / 'model.json.gz'} "
+        f"({len(weights.text_weights)} text features); "
+        f'use it with [detection] model_path = "{out}"'
+    )
+    if args.dev:
+        dev = load_conversations(existing_file(args.dev))
+        scorer = ModelScorer(weights)
+        print(format_metrics(evaluate([score_conversation(c, scorer, settings) for c in dev])))
+    return 0

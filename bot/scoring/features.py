@@ -1,0 +1,127 @@
+"""Features for the learned model, computed the same way at training and inference.
+
+Two kinds:
+- text features of one message (word unigrams and bigrams, character n-grams inside
+  words), extracted from the normalised text; the text model is linear, so a message
+  contributes one number (the sum of its features' weights) to its author's total;
+- conversation features of one author, read from the running totals of a
+  ``ConversationState`` (signals, who started, message share, questions, age bands,
+  tactic variety and stage progression, and how many people the author approached).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from bot.scoring import signals as sig
+from bot.scoring.base import age_view
+from bot.scoring.state import ConversationState
+
+_WORD = re.compile(r"[a-z0-9']+|[?!]")
+CHAR_NGRAMS = (3, 4, 5)
+MAX_WORDS = 120
+"""Long messages contribute features from their first words only: bounded cost."""
+
+TACTIC_NAMES = tuple(t.name for t in sig.TACTICS if t.name not in sig.DISCLOSURES) + (
+    sig.SEXUAL_CONTENT,
+)
+STAGES = {t.name: t.stage for t in sig.TACTICS}
+STAGES[sig.SEXUAL_CONTENT] = 6
+
+
+def text_features(normalized: str) -> set[str]:
+    """The set of text features of one normalised message."""
+    words = _WORD.findall(normalized)[:MAX_WORDS]
+    features = {f"w:{w}" for w in words}
+    features.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    for word in words:
+        padded = f"<{word}>"
+        if len(padded) < 4:
+            continue
+        for n in CHAR_NGRAMS:
+            features.update(f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1))
+    return features
+
+
+def author_feature_names() -> list[str]:
+    names = [
+        "text",
+        "text_x_partner_minor",
+        "distinct_tactics",
+        "distinct_stages",
+        "max_stage",
+        "stage_order",
+        "partner_minor",
+        "partner_adult",
+        "self_adult",
+        "self_minor",
+        "adult_to_minor",
+        "minor_peers",
+        "tactics_x_partner_minor",
+        "initiated",
+        "message_share",
+        "question_rate",
+        "log_messages",
+        "log_reach",
+        "bias_short",
+    ]
+    names += [f"t:{name}" for name in TACTIC_NAMES]
+    return names
+
+
+def author_features(
+    state: ConversationState, author: str, text_scale: float, reach: int
+) -> list[float]:
+    """Conversation features of one author, in ``author_feature_names()`` order.
+
+    ``text_scale``: the text model's normalised score for this author, passed in
+    because it depends on the model's weights.
+    """
+    totals = state.authors[author]
+    present = [n for n in TACTIC_NAMES if totals.count(n)]
+    stages = {STAGES[n] for n in present}
+    ages = age_view(state, author)
+    total_messages = state.message_count or 1
+    partner_minor = float(ages.partner_minor and not ages.self_minor)
+    distinct = len(present)
+    return [
+        text_scale,
+        text_scale * partner_minor,
+        math.log1p(distinct),
+        float(len(stages)),
+        float(max(stages, default=0)) / 6,
+        _stage_order(totals.tactic_seqs, present),
+        partner_minor,
+        float(ages.partner_adult),
+        float(ages.self_adult),
+        float(ages.self_minor),
+        float(ages.self_adult and ages.partner_minor),
+        float(ages.self_minor and ages.partner_minor),
+        math.log1p(distinct) * partner_minor,
+        float(state.first_author == author),
+        totals.messages / total_messages,
+        totals.questions / max(totals.messages, 1),
+        math.log1p(total_messages),
+        math.log1p(reach),
+        float(total_messages < 4),
+        *(float(math.log1p(totals.count(n))) for n in TACTIC_NAMES),
+    ]
+
+
+def _stage_order(tactic_seqs: dict, present: Iterable[str]) -> float:
+    """How far the first appearances of tactics follow the grooming stage order
+    (Kendall-style agreement in -1..1; 0 when fewer than two tactics)."""
+    firsts = sorted((tactic_seqs[n][0], STAGES[n]) for n in present)
+    if len(firsts) < 2:
+        return 0.0
+    agree = disagree = 0
+    for i in range(len(firsts)):
+        for j in range(i + 1, len(firsts)):
+            if firsts[i][1] < firsts[j][1]:
+                agree += 1
+            elif firsts[i][1] > firsts[j][1]:
+                disagree += 1
+    pairs = agree + disagree
+    return (agree - disagree) / pairs if pairs else 0.0
