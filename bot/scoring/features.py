@@ -11,6 +11,7 @@ Two kinds:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -24,7 +25,8 @@ CHAR_NGRAMS = (3, 4, 5)
 MAX_WORDS = 120
 """Long messages contribute features from their first words only: bounded cost."""
 
-TACTIC_NAMES = tuple(t.name for t in sig.TACTICS if t.name not in sig.DISCLOSURES) + (
+TACTIC_NAMES = (
+    *tuple(t.name for t in sig.TACTICS if t.name not in sig.DISCLOSURES),
     sig.SEXUAL_CONTENT,
 )
 STAGES = {t.name: t.stage for t in sig.TACTICS}
@@ -35,7 +37,7 @@ def text_features(normalized: str) -> set[str]:
     """The set of text features of one normalised message."""
     words = _WORD.findall(normalized)[:MAX_WORDS]
     features = {f"w:{w}" for w in words}
-    features.update(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    features.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
     for word in words:
         padded = f"<{word}>"
         if len(padded) < 4:

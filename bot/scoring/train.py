@@ -66,7 +66,7 @@ def train(
         raise ValueError("training needs both grooming and benign conversations")
     normalized = [
         [normalize(line.text) for line in c.messages] for c in progress(labelled, "normalising")
-    ]  # noqa: E501
+    ]
     message_features = [[text_features(t) for t in texts] for texts in normalized]
     vocabulary = _vocabulary(message_features, options)
     folds = _fold_of(labelled, options)
@@ -158,7 +158,7 @@ def _fit_text(
     model = LogisticRegression(C=options.text_c, max_iter=2000, class_weight="balanced")
     model.fit(matrix, targets)
     weights = {
-        name: int(round(w * MICRO))
+        name: round(w * MICRO)
         for name, w in zip(vectorizer.feature_names_, model.coef_[0], strict=True)
         if abs(w) * MICRO >= 500
     }
