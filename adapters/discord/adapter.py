@@ -76,15 +76,16 @@ class DiscordAdapter:
         apply_endpoints(self.config)
         try:
             async with self.client:
-                await self.client.start(token)
+                try:
+                    await self.client.start(token)
+                finally:
+                    await self.reports.close()  # while the client can still answer
         except (discord.LoginFailure, discord.PrivilegedIntentsRequired,
                 discord.ConnectionClosed) as exc:  # fmt: skip
             line = explain(exc)
             if line is None:
                 raise
             raise UsageError(line) from None
-        finally:
-            await self.reports.close()
 
     # -- discord.py events ---------------------------------------------------------------
 

@@ -13,10 +13,10 @@ reaches none.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 
+import aiohttp
 import discord
 
 from adapters.discord.guilds import PLATFORM, GuildDirectory
@@ -93,16 +93,20 @@ class DirectReports:
             return
         text = " / ".join(pending.texts)  # the core keeps a summary on one line
         shared = await self._shared_guilds(pending.user)
+        if len(shared) == 1:
+            await self.report(shared[0], text)
         try:
             if not shared:
                 await pending.channel.send(NO_SHARED_SERVER)
             elif len(shared) == 1:
-                await self.report(shared[0], text)
                 await pending.channel.send(REPORT_THANKS)
             else:
                 await pending.channel.send(CHOOSE, view=GuildChoice(self, text, shared))
-        except discord.HTTPException as exc:
+        except Exception as exc:  # a failed answer must not lose the report
             log.warning("could not answer a direct report: %s", exc)
+            if len(shared) > 1:  # nobody can choose: each server's moderators get it
+                for member in shared:
+                    await self.report(member, text)
 
     async def report(self, member: discord.Member, text: str) -> None:
         settings = await self.guilds.get(member.guild.id)
@@ -119,8 +123,13 @@ class DirectReports:
                 continue
             member = guild.get_member(user.id)
             if member is None:
-                with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                try:
                     member = await guild.fetch_member(user.id)
+                except (discord.NotFound, discord.Forbidden):
+                    continue  # not a member there
+                except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+                    log.warning("guild %s: cannot look up a reporter: %s", guild.id, exc)
+                    continue
             if member is not None:
                 found.append(member)
         return found
