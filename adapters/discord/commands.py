@@ -111,30 +111,38 @@ class WatchkeeperCommands(app_commands.Group):
         await interaction.response.send_message("\n".join([text, *extra])[:2000], ephemeral=True)
 
     @app_commands.command(description="Stop watching a channel or category (moderators)")
-    @app_commands.describe(channel="The channel, thread or category to leave alone")
-    async def exclude(self, interaction: discord.Interaction, channel: WatchedChannel) -> None:
+    @app_commands.describe(
+        channel="The channel, thread or category to leave alone (default: this one)"
+    )
+    async def exclude(
+        self, interaction: discord.Interaction, channel: WatchedChannel | None = None
+    ) -> None:
         settings = await self.adapter.require_moderator(interaction)
         if settings is None:
             return
+        target = channel.id if channel is not None else interaction.channel_id
         await self.adapter.moderation.exclude(
-            PLATFORM, settings.space_id, str(channel.id), actor(interaction)
+            PLATFORM, settings.space_id, str(target), actor(interaction)
         )
         await interaction.response.send_message(
-            f"<#{channel.id}> is no longer watched.", ephemeral=True
+            f"<#{target}> is no longer watched.", ephemeral=True
         )
 
     @app_commands.command(description="Watch an excluded channel or category again (moderators)")
-    @app_commands.describe(channel="The channel, thread or category to watch again")
-    async def include(self, interaction: discord.Interaction, channel: WatchedChannel) -> None:
+    @app_commands.describe(
+        channel="The channel, thread or category to watch again (default: this one)"
+    )
+    async def include(
+        self, interaction: discord.Interaction, channel: WatchedChannel | None = None
+    ) -> None:
         settings = await self.adapter.require_moderator(interaction)
         if settings is None:
             return
+        target = channel.id if channel is not None else interaction.channel_id
         await self.adapter.moderation.include(
-            PLATFORM, settings.space_id, str(channel.id), actor(interaction)
+            PLATFORM, settings.space_id, str(target), actor(interaction)
         )
-        await interaction.response.send_message(
-            f"<#{channel.id}> is watched again.", ephemeral=True
-        )
+        await interaction.response.send_message(f"<#{target}> is watched again.", ephemeral=True)
 
     @app_commands.command(description="The lowest risk level that alerts (moderators)")
     @app_commands.describe(level="watch: earliest, more alerts; critical: fewest alerts")

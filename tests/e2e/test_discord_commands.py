@@ -136,6 +136,11 @@ async def test_excluded_categories_and_threads_are_not_watched_until_included(
         await settle(bot)
         [case] = await cases(bot)
 
+        # Without a channel: the one the command is typed in.
+        text, _ = await answer(fake, await command(fake, MOD, "exclude"))
+        assert f"<#{GENERAL}> is no longer watched" in text
+        assert bot.guilds.excluded(GUILD, []) == {str(GENERAL)}
+
     # The one alert cites only what was said after the category was watched again.
     assert {e.channel_id for e in case.evidence} == {str(GAMES)}
     assert str(HELP_THREAD) not in embed_text(fake.posted(MODS)[0])
