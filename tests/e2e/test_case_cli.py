@@ -142,3 +142,17 @@ def test_commands_without_a_store_are_usage_errors(tmp_path: Path) -> None:
         one_line_error(wk(*args, cwd=tmp_path), 2, "no watchkeeper store at")
     assert not (tmp_path / "data").exists()  # looking does not create a store
     assert wk("forget", "--platform", "console", cwd=tmp_path).returncode == 2
+
+
+def test_check_reports_an_alert_stuck_in_the_outbox(tmp_path: Path) -> None:
+    assert wk("replay", str(SAMPLE), cwd=tmp_path).returncode == 0
+    an_hour_ago = utcnow().timestamp() - 3600
+    with sqlite3.connect(tmp_path / "data" / "watchkeeper.db") as db:
+        db.execute(
+            "INSERT INTO outbox (case_id, platform, space_id, kind, next_attempt_at, created_at) "
+            "SELECT id, 'discord', space_id, 'post', ?, ? FROM cases LIMIT 1",
+            (an_hour_ago, an_hour_ago),
+        )
+    result = wk("check", "--offline", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "1 alert(s) waiting for delivery, oldest for 60 minutes" in result.stdout
