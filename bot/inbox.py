@@ -110,18 +110,22 @@ class InboxConsumer:
         if now - self._last_renewal > timedelta(seconds=self.lease_seconds / 3):
             await self._renew(now)
         hints, self._hints = self._hints, set()
-        scored = 0
+        held = []
         for waiting in await queue.pending(self.store):
-            if self._stopping:
-                break
             space = (waiting.platform, waiting.space_id)
-            if space not in self._leases and not (
-                space in hints or now - waiting.oldest >= self.orphan_after
-            ):
-                continue
-            if await self._hold(space, now):
-                scored += await self._drain(space)
-        return scored
+            wanted = space in hints or now - waiting.oldest >= self.orphan_after
+            if (space in self._leases or wanted) and await self._hold(space, now):
+                held.append(space)
+        if not held or self._stopping:
+            return 0
+        taken = await queue.take_spaces(self.store, held, self.batch)
+        for _, message in taken:
+            await self.engine.ingest(message)
+        # Written out before the inbox lets go: whoever scores these spaces next finds
+        # the messages in the windows.
+        await self.engine.flush()
+        await queue.done(self.store, [id_ for id_, _ in taken])
+        return len(taken)
 
     async def _hold(self, space: Space, now: datetime) -> bool:
         """Make sure this process holds the space for at least half a lease more."""
@@ -149,15 +153,3 @@ class InboxConsumer:
             await self._adopt(space, generation)
         self._leases = {space: (generation, until) for space, generation in live.items()}
         self._last_renewal = now
-
-    async def _drain(self, space: Space) -> int:
-        taken = await queue.take(self.store, *space, self.batch)
-        if not taken:
-            return 0
-        for _, message in taken:
-            await self.engine.ingest(message)
-        # Written out before the inbox lets go: whoever scores the space next finds
-        # these messages in the windows.
-        await self.engine.flush()
-        await queue.done(self.store, *space, taken[-1][0])
-        return len(taken)

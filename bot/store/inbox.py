@@ -97,22 +97,34 @@ async def depth(store: SqlStore) -> int:
     return int(rows[0][0])
 
 
-async def take(
-    store: SqlStore, platform: str, space_id: str, limit: int
+async def take_spaces(
+    store: SqlStore, spaces: Sequence[tuple[str, str]], limit: int
 ) -> list[tuple[int, Message]]:
-    """The oldest waiting messages of a space (they stay until ``done``)."""
-    rows = await store.driver.fetch(
-        "SELECT id, body FROM inbox WHERE platform = ? AND space_id = ? ORDER BY id LIMIT ?",
-        (platform, space_id, limit),
-    )
-    return [(int(id_), decode(body)) for id_, body in rows]
+    """The oldest waiting messages of several spaces, in arrival order, in one query
+    per platform (so many quiet spaces cost no more than one busy one)."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, space_id in spaces:
+        by_platform.setdefault(platform, []).append(space_id)
+    taken: list[tuple[int, Message]] = []
+    for platform, ids in by_platform.items():
+        marks = ", ".join("?" * len(ids))
+        rows = await store.driver.fetch(
+            f"SELECT id, body FROM inbox WHERE platform = ? AND space_id IN ({marks}) "
+            "ORDER BY id LIMIT ?",
+            (platform, *ids, limit),
+        )
+        taken += [(int(id_), decode(body)) for id_, body in rows]
+    taken.sort(key=lambda item: item[0])
+    return taken
 
 
-async def done(store: SqlStore, platform: str, space_id: str, last_id: int) -> None:
-    await store.driver.execute(
-        "DELETE FROM inbox WHERE platform = ? AND space_id = ? AND id <= ?",
-        (platform, space_id, last_id),
-    )
+async def done(store: SqlStore, ids: Sequence[int]) -> None:
+    """Forget messages that were scored (and whose windows were written)."""
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        await store.driver.execute(
+            f"DELETE FROM inbox WHERE id IN ({', '.join('?' * len(chunk))})", tuple(chunk)
+        )
 
 
 # -- leases --------------------------------------------------------------------------

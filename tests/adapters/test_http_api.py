@@ -104,6 +104,7 @@ async def start_api(tmp_path: Path) -> AsyncIterator[StartApi]:
         )
         runtime = Runtime(settings)
         runtime.worker.base_backoff = 0.05  # retries in the blink of an eye, for the test
+        runtime.worker.poll_seconds = 0.05
         await runtime.start()
         _, key_a = await create_key(runtime.store, ["a"])
         _, key_b = await create_key(runtime.store, ["b"])
