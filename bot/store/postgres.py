@@ -89,7 +89,6 @@ class _Connection:
 class _Transaction(_Connection):
     dialect = "postgresql"
     id_type = "BIGSERIAL PRIMARY KEY"
-    skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._target = self._connection = connection
@@ -111,8 +110,6 @@ class PostgresDriver(_Connection):
 
     dialect = "postgresql"
     id_type = "BIGSERIAL PRIMARY KEY"
-    skip_locked = " FOR UPDATE SKIP LOCKED"
-    """Appended to a ``SELECT`` that claims rows, so processes never wait on each other."""
 
     def __init__(
         self,

@@ -294,3 +294,29 @@ async def test_operations_endpoints(start_api: StartApi) -> None:
         "watchkeeper_http_requests_total",
     ):
         assert name in text, name
+
+
+async def test_ops_server_alone_serves_health_and_metrics(tmp_path: Path) -> None:
+    """A Discord- or Slack-only process: ``[http] ops_port`` without the API."""
+    from adapters.http.ops import serve_ops
+
+    settings = make_settings(tmp_path)
+    port = free_port()
+    async with Runtime(settings) as runtime, aiohttp.ClientSession() as session:
+        task = asyncio.create_task(serve_ops(runtime, "127.0.0.1", port))
+        try:
+            for _ in range(100):
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
+                        if response.status == 200:
+                            break
+                await asyncio.sleep(0.05)
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
+                assert response.status == 200
+                assert "watchkeeper_outbox_depth 0.0" in await response.text()
+            async with session.post(f"http://127.0.0.1:{port}/v1/messages") as response:
+                assert response.status == 404  # no API here
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
