@@ -324,3 +324,11 @@ async def test_peers_group_membership_sets_age_bands(fake, tmp_path):
     bands = {s.message.author.user_id: s.message.author.age_band.value for s in window}
     assert bands == {KID: "minor", PEER: "minor"}
     assert len(fake.calls_to("usergroups.users.list")) == 1  # cached, not per message
+
+
+async def test_channels_excluded_in_the_config_are_not_watched(fake, tmp_path):
+    async with running(slack_settings(tmp_path, fake, excluded_channels=[CHAT]), fake) as runtime:
+        await say(fake, GROOMING)
+        await settled(runtime)
+        assert await slack_cases(runtime, fake) == []
+    assert fake.posted() == []
