@@ -259,7 +259,7 @@ TACTICS: tuple[Tactic, ...] = (
         1,
         "asks or guesses the other person's age, grade or school year; plays down an age gap",
         # direct questions
-        rf"h[oa]?w+ old\b(?!(?: (?:is|was|are|r|were|does|do|will))? (?:the|this|that|it|its|it's|these|those|my|his|her|their|our|she|he|they|{YOUR} (?!age\b)(?!\w+ age\b))\w)",
+        rf"h[oa]?w+ old\b(?!(?: (?:is|was|are|r|were|does|do|will))? (?:(?:the|this|that|it|its|it's|these|those|my|his|her|their|our|she|he|they)\b|{YOUR} \w))",
         rf"how young (?:{ARE}|is|were|was|{YOURE}|{YOU})\b",
         rf"(?:{WHATS}|whats|wats|tell me|say|know|and|so+|ok|btw|hbu|wbu) {YOUR} age\b",
         rf"{YOUR} age\s*\?",
@@ -765,6 +765,7 @@ TACTICS: tuple[Tactic, ...] = (
         rf"call me (?:rn|now|tonight|pls|plz|please|lmk|asap|on {APP})\b",
         r"call me\W*$",
         r"(?:answer|pick up|accept|join|take) (?:my |the )?(?:call|ft|facetime|vc|video ?call)\b",
+        r"(?:video ?chat|video ?call|vid ?call|facetime|ft|vc|cam|webcam) (?:later|tonight|now|rn|tmrw|tomorrow|after school|sometime)\b",
         r"pick up\b.{0,5}\b(?:im|i'?m) calling",
         rf"(?:if {YOU}|{YOU} said {YOU}(?:'?d| would)|{YOU} promised (?:to|{YOU}(?:'?d| would))) send (?:one|it|me one|a pic|me a pic|pics|another)",
         rf"send (?:me )?one of {YOU}",

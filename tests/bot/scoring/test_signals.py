@@ -1,10 +1,12 @@
 """Each tactic is recognised in the ways people type it, including obfuscated."""
 
+import time
+
 import pytest
 
 from bot.scoring import lexicon
 from bot.scoring.normalize import normalize
-from bot.scoring.signals import SEXUAL_CONTENT, detect, quote
+from bot.scoring.signals import SEXUAL_CONTENT, TACTICS, detect, quote, reference_pattern
 
 
 def names(text: str) -> set[str]:
@@ -81,3 +83,193 @@ def test_quote_is_short_and_single_line() -> None:
     text = "line one\nline two " + "x" * 300
     short = quote(text)
     assert "\n" not in short and len(short) <= 120
+
+
+# Representative phrasings per tactic, written the way people type (not corpus lines).
+POSITIVES = {
+    "age_probe": [
+        "u must be like 12",
+        "r u 13 or sth",
+        "ur younger than me right",
+        "what year r u in",
+        "so ur like what, 11?",
+        "wait r u even a teenager",
+        "when were u born",
+        "age is just a number tbh",
+        "ur not in high school yet are u",
+    ],
+    "minor_disclosure": [
+        "im only 12",
+        "year 8 is so boring",
+        "im an 8th grader",
+        "im in middle school",
+        "my mom wont let me",
+        "i just turned 13 lol",
+    ],
+    "adult_disclosure": [
+        "im 26",
+        "im in my 20s lol",
+        "i drive so its fine",
+        "just got back from work",
+    ],
+    "flattery": [
+        "i trust u more than anyone",
+        "weve known each other forever",
+        "ur my fave",
+        "u should be a model",
+        "i forget how young u are",
+        "ur so mature for ur age ngl",
+        "we just click fr",
+    ],
+    "relationship_probe": ["do u have a bf", "r u single"],
+    "risk_assessment": [
+        "do ur parents go through ur phone",
+        "r u alone rn",
+        "can u go out without asking",
+        "whats ur curfew",
+        "r u allowed out by urself",
+        "who else uses ur phone",
+        "do u share a room w ur sister",
+        "what time do ur parents get home",
+    ],
+    "secrecy": [
+        "if u tell anyone we'll both be in trouble",
+        "ur parents dont need to know",
+        "dont say my name to anyone",
+        "turn on vanish mode",
+        "delete our chats after ok",
+        "make a secret account just for talking to me",
+        "if ur mum asks just say im a friend from school",
+    ],
+    "isolation": [
+        "no one at home listens to u",
+        "they dont care about u like i do",
+        "stop hanging out with them",
+        "ur better off without ur friends",
+        "im the only one who really gets u",
+    ],
+    "gifts": [
+        "ill spoil u",
+        "whatever u want its urs",
+        "i can get u a new skin",
+        "want some robux?",
+        "ill buy u riot points",
+        "i can get u v-bucks",
+        "ill send u money",
+        "want an amazon gift card",
+    ],
+    "platform_move": [
+        "download telegram",
+        "add me",
+        "do u have snap",
+        "u got insta?",
+        "lets dm",
+        "send it on snap",
+        "whats ur number",
+        "lets move this somewhere more private",
+    ],
+    "photo_request": [
+        "cam?",
+        "answer my call",
+        "lets call",
+        "video chat later?",
+        "send me a pic of u",
+        "what do u look like",
+        "show me ur outfit",
+    ],
+    "pressure": [
+        "its just a pic whats the big deal",
+        "just do what i ask",
+        "pleasee just one",
+        "dont be shy",
+        "everyone does it",
+    ],
+    "meeting": [
+        "what city r u in",
+        "i live 20 mins from u",
+        "i can pay for ur train",
+        "ill pay for ur uber",
+        "which mall do u go to",
+        "can u sneak out",
+        "ill pick u up",
+    ],
+    "guilt_threat": [
+        "i have screenshots",
+        "ill tell ur mum",
+        "ur gonna get us in trouble",
+        "fine forget it then",
+        "i thought u cared",
+        "after all ive done for u",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("tactic", "text"), [(t, x) for t, texts in POSITIVES.items() for x in texts]
+)
+def test_tactic_phrasings_broadly(tactic: str, text: str) -> None:
+    assert tactic in names(text)
+
+
+# Ordinary chat that shares words with a tactic: the generic word must not fire alone.
+HARD_NEGATIVES = [
+    ("photo_request", "nice pic"),
+    ("photo_request", "send a pic of ur homework so i can check it"),
+    ("photo_request", "lets call it a night"),
+    ("platform_move", "oh snap i forgot"),
+    ("platform_move", "what number is the bus"),
+    ("platform_move", "i want to go to europe one day"),
+    ("platform_move", "add me to the group chat"),
+    ("meeting", "nice to meet u"),
+    ("meeting", "meet me in the lobby"),
+    ("meeting", "when does the new season come out"),
+    ("secrecy", "secret santa is on friday"),
+    ("secrecy", "i found the secret level"),
+    ("secrecy", "i have a secret theory about the ending"),
+    ("gifts", "i got a gift for my mom"),
+    ("gifts", "ill send u the link"),
+    ("gifts", "ill pay u back tomorrow"),
+    ("gifts", "ill give u 500 robux for that pet"),
+    ("age_probe", "how old is this game"),
+    ("age_probe", "what grade did u get on the test"),
+    ("flattery", "ur pretty good at this"),
+    ("risk_assessment", "i cant find my phone"),
+    ("pressure", "come on just one more game"),
+    ("pressure", "sure why not"),
+    ("guilt_threat", "ill find someone else to cover the shift"),
+    ("minor_disclosure", "im 15 mins away"),
+    ("minor_disclosure", "when i was in 8th grade i played sax"),
+    ("adult_disclosure", "im 20 minutes late sorry"),
+    ("isolation", "well now you have me"),
+]
+
+
+@pytest.mark.parametrize(("tactic", "text"), HARD_NEGATIVES)
+def test_generic_words_do_not_fire_alone(tactic: str, text: str) -> None:
+    assert tactic not in names(text)
+
+
+def test_grouped_patterns_match_exactly_like_the_plain_alternation() -> None:
+    texts = [normalize(x) for texts in POSITIVES.values() for x in texts]
+    texts += [normalize(x) for _, x in HARD_NEGATIVES]
+    texts += ["", "a", "u", "r u", "im", "how old", "call me\n", "sc?", "ur 12?"]
+    for tactic in TACTICS:
+        reference = reference_pattern(tactic.parts)
+        for text in texts:
+            assert bool(tactic.pattern.search(text)) == bool(reference.search(text)), (
+                tactic.name,
+                text,
+            )
+
+
+def test_detect_has_no_catastrophic_backtracking() -> None:
+    nasty = normalize(("u r u ur so so " * 80 + "dont tell " * 60 + "a" * 500)[:4000])
+    start = time.perf_counter()
+    for _ in range(3):
+        detect(nasty)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_at_most_one_hit_per_name() -> None:
+    hits = detect(normalize("dont tell anyone, dont tell ur mum, delete our chat, between us"))
+    assert len({h.name for h in hits}) == len(hits)
