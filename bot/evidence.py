@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,8 @@ from bot.store.base import StoredMessage
 FORMAT = "watchkeeper-evidence/1"
 MANIFEST = "manifest.json"
 EXPORT_KIND = "evidence_exported"
+
+log = logging.getLogger(__name__)
 
 
 class EvidenceError(Exception):
@@ -243,6 +246,21 @@ async def export_case(
             "manifest_sha256": package.manifest_sha256,
         },
     )
+    return package
+
+
+async def export_on_escalate(
+    store: SqlStore, settings: Settings, case: Case, actor: str
+) -> Package | None:
+    """What an adapter calls when a moderator presses Escalate: the package goes under
+    ``data_dir/evidence``. A failure (a full disk) is logged, never raised: the
+    escalation itself is already recorded and must not be undone by it."""
+    try:
+        package = await export_case(store, settings, case, actor=actor)
+    except Exception:
+        log.exception("case %d: the evidence package could not be written", case.number)
+        return None
+    log.info("case %d: evidence package written to %s", case.number, package.path)
     return package
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from bot.alerts import escalation_for
 from bot.engine import Engine
-from bot.evidence import EvidenceError, export_case, verify
+from bot.evidence import EvidenceError, export_case, export_on_escalate, verify
 from bot.models import Action, Case
 from bot.scoring.rules import RuleScorer
 from bot.store import SqlStore
@@ -142,3 +143,16 @@ async def test_escalation_links_for_the_space_regions(tmp_path: Path) -> None:
     local = escalation_for(case, settings)
     assert [link.name for link in local.links] == ["jugendschutz.net"]
     assert local.emergency == "Call 112."
+
+
+async def test_export_on_escalate_never_raises(tmp_path: Path) -> None:
+    store, engine, case = await escalated_case(tmp_path)
+    package = await export_on_escalate(store, engine.settings, case, "mod1")
+    assert package is not None and verify(package.path).ok
+    evidence = engine.settings.storage.data_dir / "evidence"
+    for child in evidence.iterdir():
+        shutil.rmtree(child)
+    evidence.rmdir()
+    evidence.write_text("not a directory")  # nowhere to write the next package
+    assert await export_on_escalate(store, engine.settings, case, "mod1") is None
+    await store.close()
