@@ -160,7 +160,6 @@ class Engine:
         metrics.alert(score.level.value, verdict.value)
         evidence = self._evidence(conversation, score)
         participants = list(conversation.participants.values())
-        await self._flush()
         if verdict in (Verdict.NEW, Verdict.NEW_IN_DIGEST):
             case = await self.store.create_case(
                 NewCase(
@@ -191,6 +190,10 @@ class Engine:
             )
             case = await self.store.get_case(conversation.case.id)
             assert case is not None
+        # The case first, then the buffered window: a crash in between loses some text
+        # (a platform will not redeliver it either) but never the alert, whereas the
+        # other order could store the messages as seen and never open their case.
+        await self._flush()
         conversation.case = case
         self.delivery_wakeup.set()
         return case if verdict is not Verdict.REFRESH else None
