@@ -231,16 +231,20 @@ class Engine:
             await self.store.append_messages(batch)
         if self._dirty:
             dirty, self._dirty = self._dirty, {}
-            for key, (last_ts, score) in dirty.items():
-                await self.store.save_conversation(
-                    str(key),
-                    key.platform,
-                    key.space_id,
-                    last_ts,
-                    score.probability,
-                    score.level,
-                    score.suspect,
-                )
+            await self.store.save_conversations(
+                [
+                    (
+                        str(key),
+                        key.platform,
+                        key.space_id,
+                        last_ts,
+                        s.probability,
+                        s.level,
+                        s.suspect,
+                    )
+                    for key, (last_ts, s) in dirty.items()
+                ]
+            )
 
     async def flush(self) -> None:
         """Write buffered window messages; called periodically and on shutdown."""

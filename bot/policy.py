@@ -25,7 +25,7 @@ class Verdict(StrEnum):
     UPGRADE = "upgrade"
     """The open case reached a higher level: update its alert in place."""
     REFRESH = "refresh"
-    """The open case has more evidence at the same level: store it quietly."""
+    """The open case shows a new kind of warning sign at the same level: store it quietly."""
 
 
 class Policy:
@@ -100,7 +100,9 @@ class Policy:
             if existing.is_open:
                 if score.level.rank > existing.level.rank:
                     return Verdict.UPGRADE
-                return Verdict.REFRESH if score.probability > existing.score else Verdict.NOTHING
+                known = {signal.name for signal in existing.signals}
+                new_evidence = any(signal.name not in known for signal in score.signals)
+                return Verdict.REFRESH if new_evidence else Verdict.NOTHING
             if now - existing.updated_at < self.cooldown:
                 return Verdict.NOTHING
             if existing.state is CaseState.DISMISSED and score.level.rank <= existing.level.rank:

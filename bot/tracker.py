@@ -62,10 +62,14 @@ class Tracker:
     def _addressee(self, message: Message, memory: _ChannelMemory) -> str | None:
         author = message.author.user_id
         if message.reply_to:
-            for message_id, speaker, _, partner in reversed(memory.speakers):
-                if message_id == message.reply_to:
-                    # A reply to one's own message continues that message's conversation.
-                    return speaker if speaker != author else partner
+            # A thread's first replies answer a message that lives in the parent channel.
+            parent = self._channels.get((message.platform, message.space_id, message.channel_id))
+            places = [memory] if parent is None or parent is memory else [memory, parent]
+            for place in places:
+                for message_id, speaker, _, partner in reversed(place.speakers):
+                    if message_id == message.reply_to:
+                        # A reply to one's own message continues that message's conversation.
+                        return speaker if speaker != author else partner
         for mentioned in message.mentions:
             if mentioned != author:
                 return mentioned

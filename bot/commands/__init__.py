@@ -3,6 +3,7 @@
 from bot.commands import (
     apikey,
     audit,
+    bench,
     cases,
     check,
     export,
@@ -23,6 +24,7 @@ COMMANDS = [
     scoring,
     replay,
     train,
+    bench,
     health,
     apikey,
     migrate,

@@ -198,21 +198,24 @@ def _normalize_cached(text: str) -> str:
 
 
 def _normalize(text: str) -> str:
-    text = text.translate(_INVISIBLE)
-    text = unicodedata.normalize("NFKC", text)
-    # Drop combining marks (accents stacked to disguise letters), keep base letters.
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not _is_combining(ch))
-    text = text.lower().translate(_LOOKALIKES)
-    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
-    text = _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
+    if text.isascii():  # most chat: none of the Unicode tricks can be present
+        text = text.replace("\x00", "").lower().replace("`", "'")
+    else:
+        text = _unicode_fold(text)
     text = _SPACED.sub(_join_spaced, text)
     text = _WORD_WITH_SYMBOLS.sub(_decode_word, text)
     text = _REPEATS.sub(r"\1\1", text)
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def _is_combining(ch: str) -> bool:
-    return unicodedata.combining(ch) != 0
+def _unicode_fold(text: str) -> str:
+    text = text.translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text)
+    # Drop combining marks (accents stacked to disguise letters), keep base letters.
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    text = text.lower().translate(_LOOKALIKES)
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
+    return _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
 
 
 def _join_spaced(match: re.Match[str]) -> str:

@@ -165,12 +165,23 @@ class SqlStore(DeliveryQueries, RetentionQueries):
         level: Level,
         suspect_id: str | None,
     ) -> None:
-        await self.driver.execute(
+        await self.save_conversations(
+            [(conversation, platform, space_id, last_ts, score, level, suspect_id)]
+        )
+
+    async def save_conversations(
+        self, rows: Sequence[tuple[str, str, str, datetime, float, Level, str | None]]
+    ) -> None:
+        """Upsert the latest score of many conversations in one batch."""
+        await self.driver.executemany(
             "INSERT INTO conversations (conversation, platform, space_id, last_ts, score, level, "
             "suspect_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation) DO UPDATE SET "
             "last_ts = excluded.last_ts, score = excluded.score, level = excluded.level, "
             "suspect_id = excluded.suspect_id",
-            (conversation, platform, space_id, to_epoch(last_ts), score, level.value, suspect_id),
+            [
+                (conversation, platform, space_id, to_epoch(last_ts), score, level.value, suspect)
+                for conversation, platform, space_id, last_ts, score, level, suspect in rows
+            ],
         )
 
     # -- cases -------------------------------------------------------------------------
@@ -317,7 +328,9 @@ class SqlStore(DeliveryQueries, RetentionQueries):
         space_id: str | None = None,
         open_only: bool = False,
         limit: int = 200,
+        newest: bool = False,
     ) -> list[Case]:
+        """Cases in order of opening; with ``newest``, the latest ``limit`` of them."""
         where, params = [], []
         if platform is not None:
             where.append("platform = ?")
@@ -333,11 +346,12 @@ class SqlStore(DeliveryQueries, RetentionQueries):
                 CaseState.ESCALATED.value,
             ]
         clause = f"WHERE {' AND '.join(where)}" if where else ""
+        order = "DESC" if newest else "ASC"
         rows = await self.driver.fetch(
-            f"SELECT {codec.CASE_COLUMNS} FROM cases {clause} ORDER BY id LIMIT ?",
+            f"SELECT {codec.CASE_COLUMNS} FROM cases {clause} ORDER BY id {order} LIMIT ?",
             (*params, limit),
         )
-        return [await self._with_decisions(row) for row in rows]
+        return [await self._with_decisions(row) for row in sorted(rows, key=lambda r: r[0])]
 
     async def record_decision(self, decision: Decision, hold_days: float) -> Case:
         """Apply a moderator's action: state change, audit entry, and an alert refresh."""

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.models import ConversationKey
@@ -46,3 +47,11 @@ def test_reach_counts_distinct_people_approached_this_week() -> None:
         t.note_contact(key, "a", [other], T0 + timedelta(days=i))
     assert t.reach("console", "s1", "a", T0 + timedelta(days=3)) == 3
     assert t.reach("console", "s1", "a", T0 + timedelta(days=8, hours=1)) == 1
+
+
+def test_first_reply_in_a_thread_answers_the_parent_channel_message() -> None:
+    t = tracker()
+    root = message(A, "anyone want to trade pets", at=0, channel="c1")
+    t.route(root)
+    reply = replace(message(B, "me!", at=30, reply_to=root.message_id), thread_id="t1")
+    assert t.route(reply).ref == "a|b"

@@ -1,0 +1,243 @@
+"""``watchkeeper bench``: the speed and memory of the full engine, measured.
+
+A generated load (many concurrent conversations in channels and DMs, message
+lengths like real chat, some conversations with warning signs) is replayed through
+the engine with the default scorer and a real SQLite store in a temporary
+directory. Reported: messages per second, per-message latency (p50, p99), peak RSS,
+bytes of state per tracked conversation, and the per-message cost in a conversation
+whose window holds 200 messages relative to one holding 10.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import resource
+import statistics
+import tempfile
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.config import Settings
+from bot.engine import Engine
+from bot.models import AgeBand, ConversationKey, Message, Participant
+from bot.scoring import load_scorer
+from bot.scoring.state import ConversationState
+from bot.store.sqlite import sqlite_store
+
+_WORDS = [
+    "the",
+    "a",
+    "to",
+    "and",
+    "i",
+    "you",
+    "it",
+    "is",
+    "that",
+    "for",
+    "on",
+    "was",
+    "with",
+    "we",
+    "lol",
+    "what",
+    "just",
+    "so",
+    "my",
+    "like",
+    "but",
+    "this",
+    "have",
+    "are",
+    "be",
+    "do",
+    "not",
+    "at",
+    "can",
+    "if",
+    "about",
+    "get",
+    "game",
+    "play",
+    "school",
+    "today",
+    "tomorrow",
+    "yeah",
+    "ok",
+    "haha",
+    "time",
+    "good",
+    "new",
+    "fun",
+    "level",
+    "team",
+    "win",
+    "lost",
+    "match",
+    "homework",
+    "music",
+    "song",
+    "album",
+    "friend",
+    "weekend",
+    "tonight",
+    "really",
+    "think",
+    "know",
+    "want",
+    "need",
+    "when",
+    "where",
+    "how",
+    "why",
+    "because",
+    "maybe",
+    "sure",
+    "nice",
+    "cool",
+]
+_SIGNS = (
+    "how old r u", "ur so mature for ur age", "dont tell anyone we talk", "add me on snap",
+    "send me a selfie", "are ur parents home", "i can buy u robux", "we should meet up",
+)  # fmt: skip
+_START = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    messages: int
+    conversations: int
+    messages_per_second: float
+    p50_ms: float
+    p99_ms: float
+    peak_rss_mb: float
+    bytes_per_conversation: float
+    cost_ratio_200_vs_10: float
+    cost_10_us: float
+    cost_200_us: float
+    scorer: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _text(rng: random.Random) -> str:
+    length = max(1, min(60, int(rng.lognormvariate(2.0, 0.7))))  # median ~7 words
+    words = [rng.choice(_WORDS) for _ in range(length)]
+    if rng.random() < 0.05:
+        words.insert(rng.randrange(len(words) + 1), rng.choice(_SIGNS))
+    return " ".join(words)
+
+
+def generate_load(count: int, conversations: int, seed: int = 1) -> list[Message]:
+    """``count`` messages spread over ``conversations`` pairs, interleaved in time."""
+    rng = random.Random(seed)
+    pairs = []
+    for i in range(conversations):
+        a = Participant(f"a{i}", f"A{i}", rng.choice(list(AgeBand)))
+        b = Participant(f"b{i}", f"B{i}", rng.choice(list(AgeBand)))
+        pairs.append((a, b, i % 3 == 0))
+    messages, last = [], {}
+    for n in range(count):
+        i = rng.randrange(conversations)
+        a, b, is_dm = pairs[i]
+        author = a if rng.random() < 0.5 else b
+        message_id = f"m{n}"
+        messages.append(Message(
+            platform="bench", space_id=f"space{i % 20}",
+            channel_id=f"dm{i}" if is_dm else f"ch{i}", message_id=message_id, author=author,
+            text=_text(rng), ts=_START + timedelta(seconds=n * 0.05), is_dm=is_dm,
+            reply_to=None if is_dm else last.get(i),
+        ))  # fmt: skip
+        last[i] = message_id
+    return messages
+
+
+async def _throughput(settings: Settings, messages: list[Message]) -> tuple[float, list[float]]:
+    store = sqlite_store(settings.storage.sqlite_path)
+    await store.open()
+    engine = Engine(settings, store, load_scorer(settings))
+    latencies = []
+    started = time.perf_counter()
+    for message in messages:
+        before = time.perf_counter()
+        await engine.ingest(message)
+        latencies.append(time.perf_counter() - before)
+    await engine.flush()
+    elapsed = time.perf_counter() - started
+    await store.close()
+    return elapsed, latencies
+
+
+async def _cost_at_window(settings: Settings, window: int, probes: int = 400) -> float:
+    """Mean engine cost (µs) of a message in a conversation whose window is full at
+    ``window`` messages."""
+    tuned = settings.model_copy(deep=True)
+    tuned.storage.window_messages = window
+    store = sqlite_store(tuned.storage.data_dir / f"window{window}.db")
+    await store.open()
+    engine = Engine(tuned, store, load_scorer(tuned))
+    rng = random.Random(window)
+    a, b = Participant("a", "A", AgeBand.ADULT), Participant("b", "B", AgeBand.MINOR)
+
+    def msg(n: int) -> Message:
+        return Message("bench", "s", "dm", f"w{n}", a if n % 2 else b, _text(rng),
+                       _START + timedelta(seconds=n), is_dm=True)  # fmt: skip
+
+    for n in range(window):
+        await engine.ingest(msg(n))
+    timings = []
+    for n in range(window, window + probes):
+        before = time.perf_counter()
+        await engine.ingest(msg(n))
+        timings.append(time.perf_counter() - before)
+    await engine.flush()
+    await store.close()
+    return statistics.median(timings) * 1e6
+
+
+def _bytes_per_conversation(
+    settings: Settings, messages: list[Message], conversations: int
+) -> float:
+    """Memory held by the scoring state of the tracked conversations, per conversation."""
+    scorer = load_scorer(settings)
+    observations = [scorer.observe(m, i) for i, m in enumerate(messages)]
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    states: dict[ConversationKey, ConversationState] = {}
+    for message, observation in zip(messages, observations, strict=True):
+        key = ConversationKey.dm("bench", message.space_id, message.channel_id)
+        state = states.setdefault(key, ConversationState(settings.storage.window_messages))
+        state.add(observation, message.author.age_band)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    return grown / max(len(states), 1)
+
+
+def run_bench(messages: int = 20_000, conversations: int = 2_000) -> BenchResult:
+    with tempfile.TemporaryDirectory(prefix="watchkeeper-bench-") as tmp:
+        settings = Settings(storage={"data_dir": Path(tmp)})
+        load = generate_load(messages, conversations)
+        elapsed, latencies = asyncio.run(_throughput(settings, load))
+        cost_10 = asyncio.run(_cost_at_window(settings, 10))
+        cost_200 = asyncio.run(_cost_at_window(settings, 200))
+        per_conversation = _bytes_per_conversation(settings, load, conversations)
+    ordered = sorted(latencies)
+    return BenchResult(
+        messages=messages,
+        conversations=conversations,
+        messages_per_second=round(messages / elapsed, 1),
+        p50_ms=round(ordered[len(ordered) // 2] * 1000, 3),
+        p99_ms=round(ordered[int(len(ordered) * 0.99)] * 1000, 3),
+        peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        bytes_per_conversation=round(per_conversation),
+        cost_ratio_200_vs_10=round(cost_200 / cost_10, 3),
+        cost_10_us=round(cost_10, 1),
+        cost_200_us=round(cost_200, 1),
+        scorer=load_scorer(settings).name,
+    )
