@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     many.add_argument("--open", action="store_true", help="only cases still being worked on")
     many.add_argument("--platform", help="only this platform (discord, slack, console, ...)")
     many.add_argument("--space", help="only this space (guild or workspace id)")
-    many.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
+    many.add_argument("--limit", type=int, default=200, help="the newest N (default 200)")
     many.add_argument("--json", action="store_true", help="a JSON array, for scripts")
     many.set_defaults(handler=handle_cases)
 
@@ -44,7 +44,7 @@ def handle_cases(args: argparse.Namespace, context: Context) -> int:
 
 async def _list(context: Context, args: argparse.Namespace) -> list[Case]:
     async with open_store(context.settings) as store:
-        return await store.list_cases(args.platform, args.space, args.open, args.limit)
+        return await store.list_cases(args.platform, args.space, args.open, args.limit, newest=True)
 
 
 def format_table(cases: list[Case]) -> str:

@@ -70,6 +70,8 @@ def test_cases_table_and_json(home: Path) -> None:
     assert rows[0]["decisions"][0]["action"] == "escalate"
     still_open = json.loads(wk("cases", "--open", "--json", cwd=home).stdout)
     assert len(still_open) == 4
+    (newest,) = json.loads(wk("cases", "--limit", "1", "--json", cwd=home).stdout)
+    assert (newest["space_id"], newest["number"]) == ("b", 2)
 
 
 def test_case_details_and_ambiguity(home: Path) -> None:
