@@ -165,12 +165,23 @@ class SqlStore(DeliveryQueries, RetentionQueries):
         level: Level,
         suspect_id: str | None,
     ) -> None:
-        await self.driver.execute(
+        await self.save_conversations(
+            [(conversation, platform, space_id, last_ts, score, level, suspect_id)]
+        )
+
+    async def save_conversations(
+        self, rows: Sequence[tuple[str, str, str, datetime, float, Level, str | None]]
+    ) -> None:
+        """Upsert the latest score of many conversations in one batch."""
+        await self.driver.executemany(
             "INSERT INTO conversations (conversation, platform, space_id, last_ts, score, level, "
             "suspect_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation) DO UPDATE SET "
             "last_ts = excluded.last_ts, score = excluded.score, level = excluded.level, "
             "suspect_id = excluded.suspect_id",
-            (conversation, platform, space_id, to_epoch(last_ts), score, level.value, suspect_id),
+            [
+                (conversation, platform, space_id, to_epoch(last_ts), score, level.value, suspect)
+                for conversation, platform, space_id, last_ts, score, level, suspect in rows
+            ],
         )
 
     # -- cases -------------------------------------------------------------------------
