@@ -9,6 +9,7 @@ a scorer can be swapped without touching them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -62,6 +63,20 @@ def is_question(normalized: str) -> bool:
     return "?" in normalized or normalized.startswith(_QUESTION_WORDS)
 
 
+_AGE_ANSWER = re.compile(
+    r"^(?:i'?m |im |i am |am )?(\d{1,2})(?: ?(?:yo|y/o|yrs?|years?(?: old)?|and u|and you|wbu|hbu|"
+    r"u|you|lol|haha|why|tho|rn|old))*[ ?!.]*$"
+)
+
+
+def age_answer(normalized: str) -> int | None:
+    match = _AGE_ANSWER.match(normalized)
+    if match is None:
+        return None
+    age = int(match.group(1))
+    return age if 6 <= age <= 79 else None
+
+
 def base_observation(message: Message, seq: int, text_sum: int = 0, tokens: int = 0) -> Observation:
     normalized = normalize(message.text)
     return Observation(
@@ -76,6 +91,7 @@ def base_observation(message: Message, seq: int, text_sum: int = 0, tokens: int 
         quote=sig.quote(message.text),
         channel_id=message.channel_id,
         link=message.link,
+        age_answer=age_answer(normalized),
     )
 
 

@@ -10,7 +10,7 @@ same window would compute, and scoring reads only the totals.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.models import AgeBand
@@ -33,6 +33,8 @@ class Observation:
     quote: str
     channel_id: str = ""
     link: str | None = None
+    age_answer: int | None = None
+    """A bare number like "13" or "14 wbu": an age only if it answers an age question."""
 
 
 @dataclass(slots=True)
@@ -68,6 +70,7 @@ class ConversationState:
         """Add one message; returns the observations that left the window to make room."""
         if age_band is not AgeBand.UNKNOWN:
             self.age_bands[observation.author_id] = age_band
+        observation = self._with_answered_age(observation)
         self.observations.append(observation)
         self.next_seq = observation.seq + 1
         totals = self.authors.get(observation.author_id)
@@ -85,6 +88,21 @@ class ConversationState:
         while len(self.observations) > self.max_messages:
             evicted.append(self.evict_oldest())
         return evicted
+
+    def _with_answered_age(self, observation: Observation) -> Observation:
+        """ "13" right after the other person asked an age is a disclosure of age."""
+        age = observation.age_answer
+        if age is None or not self.observations:
+            return observation
+        previous = self.observations[-1]
+        if previous.author_id == observation.author_id:
+            return observation
+        if not any(hit.name == "age_probe" for hit in previous.hits):
+            return observation
+        name = "minor_disclosure" if age < 18 else "adult_disclosure"
+        if any(hit.name == name for hit in observation.hits):
+            return observation
+        return replace(observation, hits=(*observation.hits, Hit(name, 0.0)))
 
     def evict_oldest(self) -> Observation:
         old = self.observations.popleft()

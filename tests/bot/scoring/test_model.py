@@ -1,0 +1,117 @@
+"""The learned scorer: exact incremental scoring, safe loading, training and PAN12."""
+
+import gzip
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.config import Settings
+from bot.models import AgeBand, Message, Participant
+from bot.scoring.corpora import load_conversations
+from bot.scoring.metrics import evaluate
+from bot.scoring.model import ModelScorer, ModelWeights, load_weights
+from bot.scoring.offline import score_conversation
+from bot.scoring.pan12 import iter_pan12, read_predator_ids
+from bot.scoring.state import ConversationState
+from bot.scoring.train import TrainOptions, train
+
+ROOT = Path(__file__).parents[3]
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+LINES = [
+    "hey how was school", "how old r u btw", "13", "ur so mature for ur age",
+    "dont tell anyone we talk ok", "add me on snap", "lol ok", "send me a selfie",
+    "what game are you playing", "minecraft with my cousin", "nice, gg", "are ur parents home",
+]  # fmt: skip
+
+SCORER = ModelScorer.load()
+
+
+def make(i: int, author: str, text: str) -> Message:
+    return Message("t", "s", "c", f"m{i}", Participant(author, "", AgeBand.UNKNOWN), text,
+                   T0 + timedelta(seconds=i), is_dm=True)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(LINES)), max_size=60),
+    st.integers(min_value=2, max_value=25),
+)
+def test_incremental_score_equals_a_from_scratch_score_of_the_window(items, window) -> None:  # type: ignore[no-untyped-def]
+    live = ConversationState(max_messages=window)
+    messages = [make(i, author, text) for i, (author, text) in enumerate(items)]
+    for message in messages:
+        live.add(SCORER.observe(message, live.next_seq))
+    fresh = ConversationState(max_messages=window)
+    kept = messages[-window:]
+    first_seq = len(messages) - len(kept)
+    for offset, message in enumerate(kept):
+        fresh.add(SCORER.observe(message, first_seq + offset))
+    # The contextual hit ("13" answering an age question) depends on the message before
+    # the window: compare only when that boundary cannot matter.
+    assert SCORER.risk(live).probability == SCORER.risk(fresh).probability or (
+        len(messages) > window and messages[first_seq].text == "13"
+    )
+    assert {a: (t.messages, t.text_sum) for a, t in live.authors.items()} == {
+        a: (t.messages, t.text_sum) for a, t in fresh.authors.items()
+    }
+
+
+def test_a_bare_age_answers_an_age_question() -> None:
+    state = ConversationState()
+    for i, (author, text) in enumerate([("a", "how old r u"), ("b", "13"), ("b", "12")]):
+        state.add(SCORER.observe(make(i, author, text), i))
+    assert state.authors["b"].count("minor_disclosure") == 1  # "12" answered nothing
+
+
+def test_shipped_model_loads_fast_and_is_plain_json() -> None:
+    started = time.perf_counter()
+    weights = load_weights()
+    assert time.perf_counter() - started < 1.0
+    raw = (ROOT / "bot" / "data" / "model.json.gz").read_bytes()
+    assert json.loads(gzip.decompress(raw))["format"] == "watchkeeper-model/1"
+    assert len(weights.coef) == len(weights.feature_names)
+
+
+def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "model.json.gz"
+    bad.write_bytes(gzip.compress(b'{"format": "pickle"}'))
+    with pytest.raises(ValueError, match="not a watchkeeper-model"):
+        load_weights(bad)
+
+
+def test_training_learns_from_a_small_corpus_and_round_trips(tmp_path: Path) -> None:
+    corpus = load_conversations(ROOT / "bot" / "data" / "corpus" / "train.jsonl")
+    small = [c for c in corpus if c.is_grooming][:150] + [c for c in corpus if not c.is_grooming][
+        :300
+    ]
+    weights = train(small, TrainOptions(folds=2, min_df=2))
+    weights.save(tmp_path / "model.json.gz")
+    again = ModelWeights.from_json(
+        json.loads(gzip.decompress((tmp_path / "model.json.gz").read_bytes()))
+    )
+    assert again == weights
+    scorer = ModelScorer(again)
+    held_out = [c for c in corpus if c.is_grooming][150:250] + [
+        c for c in corpus if not c.is_grooming
+    ][300:500]
+    metrics = evaluate([score_conversation(c, scorer, Settings()) for c in held_out])
+    assert metrics.roc_auc is not None and metrics.roc_auc > 0.8
+
+
+def test_pan12_loader_labels_by_predator_list() -> None:
+    data = ROOT / "tests" / "data" / "pan12"
+    conversations = list(iter_pan12(data / "tiny.xml", read_predator_ids(data / "predators.txt")))
+    assert [(c.id, c.label, c.suspect) for c in conversations] == [
+        ("p1", "grooming", "aa11"),
+        ("p2", "benign", None),
+    ]
+    assert [line.text for line in conversations[0].messages][:2] == [
+        "hey whats up",
+        "not much, homework",
+    ]
+    assert conversations[0].messages[0].ts < conversations[0].messages[-1].ts
