@@ -25,6 +25,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.scoring.lexicon import contains_sexual_term
+from bot.scoring.normalize import normalize
 from bot.scoring.synth import noise
 from bot.scoring.synth.scenarios import SPLITS, Banks, Script, benign, grooming, sample_shape
 
@@ -36,13 +38,12 @@ DEFAULT_SIZES = {"grooming": 1600, "benign": 1600, "chitchat": 1600}
 DEV_FRACTION = 0.25
 
 # Real chat is filtered: nothing explicit, crude or identifying goes into the corpus.
-_UNSAFE = re.compile(
-    r"\b(sex\w*|porn\w*|nud(e|es|ity)|naked|fuck\w*|shit\w*|dick\w*|cock\w*|boob\w*|"
-    r"tit|tits|horny|penis|vagina|breast\w*|bitch\w*|slut\w*|whore\w*|cum|kink\w*|"
-    r"condom\w*|virgin|virgins|virginity|orgasm\w*|erotic\w*|fetish\w*|stripper\w*|"
-    r"strip club|rape\w*|kill myself|"
-    r"suicid\w*|drunk|weed|cocaine|meth|bra|underwear|lingerie|bikini|hot body|"
-    r"make ?out|kiss\w*|cuddl\w*|bed with|sleep with|hook ?up|nsfw|genital\w*|butt|ass)\b",
+# Sexual terms come from the maintained word list behind ``lexicon`` (none are written
+# here); this pattern adds crude, drug and self-harm words and physical intimacy.
+_CRUDE = re.compile(
+    r"\b(fuck\w*|shit\w*|bitch\w*|kill myself|suicid\w*|drunk|weed|cocaine|meth|bra|"
+    r"underwear|bikini|hot body|make ?out|kiss\w*|cuddl\w*|bed with|sleep with|hook ?up|"
+    r"nsfw|butt|ass)\b",
     re.IGNORECASE,
 )
 _PII = re.compile(
@@ -82,7 +83,12 @@ def _usable(msgs: list[dict]) -> bool:
 
 
 def _clean(text: str) -> bool:
-    return bool(text.strip()) and not _UNSAFE.search(text) and not _PII.search(text)
+    return (
+        bool(text.strip())
+        and not _CRUDE.search(text)
+        and not contains_sexual_term(normalize(text))
+        and not _PII.search(text)
+    )
 
 
 def _generic_places(text: str) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.scoring.lexicon import contains_sexual_term
+from bot.scoring.normalize import normalize
 from bot.scoring.synth import generate as gen
 from bot.scoring.synth import noise, phrases
 from bot.scoring.synth.scenarios import Banks, parse, phrase_key, split_items
@@ -205,12 +207,8 @@ def test_committed_corpus_balance(corpus):
 
 
 def test_committed_corpus_has_no_explicit_words(corpus):
-    bad = re.compile(
-        r"\b(sex\w*|porn\w*|nudes?|naked|horny|penis|vagina|boobs?|breasts?|underwear|"
-        r"lingerie|bikini|kiss\w*|fuck\w*)\b",
-        re.IGNORECASE,
-    )
+    """Checked against the maintained word list the detector uses, built at run time."""
     for records in corpus.values():
         for r in records:
             for m in r["messages"]:
-                assert not bad.search(m["text"]), m["text"]
+                assert not contains_sexual_term(normalize(m["text"])), m["text"]
