@@ -50,6 +50,13 @@ def test_evaluate_prints_the_metrics(tmp_path: Path) -> None:
             "median_alert_position"} <= set(as_json)  # fmt: skip
 
 
+def test_evaluate_plot_writes_a_png(tmp_path: Path) -> None:
+    plot = tmp_path / "eval.png"
+    result = wk("evaluate", str(SAMPLE), "--plot", str(plot), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_malformed_lines_are_reported_and_skipped(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     good = SAMPLE.read_text().splitlines()
