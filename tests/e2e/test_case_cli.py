@@ -127,7 +127,9 @@ def test_purge_forget_and_the_audit_log(home: Path) -> None:
         "purge",
         "forget",
     } <= kinds
-    assert wk("audit", "verify", cwd=home).returncode == 0
+    verified = wk("audit", "verify", cwd=home)
+    assert verified.returncode == 0
+    assert verified.stdout.strip().endswith(f"hash chain intact; head {entries[-1]['hash']}")
 
     victim = entries[2]["id"]
     with sqlite3.connect(home / "data" / "watchkeeper.db") as db:
