@@ -264,6 +264,23 @@ async def export_on_escalate(
     return package
 
 
+def package_note(case: Case, package: Package | None) -> str:
+    """What the escalating moderator is told about the package: where it is on the bot's
+    host (the files themselves never go into chat), or how an admin can write it."""
+    if package is None:
+        return (
+            f"The evidence package for case {case.number} could not be written (see the bot's "
+            f"log); the escalation is recorded. An admin can write it on the bot's host with "
+            f"`watchkeeper export {case.number} --platform {case.platform} "
+            f"--space {case.space_id}`."
+        )
+    return (
+        f"Evidence package for case {case.number} (transcript, decisions, SHA-256 manifest) "
+        f"written on the bot's host to `{package.path}`. "
+        f"Check it with `watchkeeper verify {package.path}`."
+    )
+
+
 def verify(directory: Path) -> Verification:
     """Check every file against the manifest; name what is modified, missing or extra."""
     result = Verification()

@@ -27,8 +27,9 @@ from adapters.discord.render import AlertButton, alert_embed, alert_view
 from adapters.discord.reports import QUIET_SECONDS, DirectReports
 from adapters.discord.sink import DiscordAlertSink, Troubles
 from adapters.discord.translate import channel_ids, is_from_a_person, role_ids, to_message
-from bot.alerts import escalation_links, load_links
+from bot.alerts import escalation_for, load_links
 from bot.commands.common import UsageError
+from bot.evidence import export_on_escalate, package_note
 from bot.models import Action, Case
 from bot.moderation import Moderation
 from bot.runtime import Runtime
@@ -190,24 +191,27 @@ class DiscordAdapter:
         case = await self.engine.decide(case_id, action, str(user.id), user.display_name)
         log.info("case %d: %s by a moderator", case.number, action.value)
         if action is Action.ESCALATE:
+            # Where to report comes first, within Discord's 3 s; the package follows.
             text = self.escalation_text(case, settings)
             await interaction.response.send_message(text, ephemeral=True)
+            package = await export_on_escalate(self.engine.store, self.settings, case, str(user.id))
+            await interaction.followup.send(package_note(case, package)[:2000], ephemeral=True)
         else:
             await interaction.response.edit_message(embed=alert_embed(case), view=alert_view(case))
 
     def escalation_text(self, case: Case, settings: GuildSettings) -> str:
-        regions = list(settings.regions) or self.settings.escalation.regions
-        links, emergency = escalation_links(PLATFORM, regions, self.links)
+        escalation = escalation_for(case, self.settings, settings.regions, self.links)
         lines = [f"**Case {case.number} is escalated.** Where to report it:"]
-        lines += [f"- [{link.name}](<{link.url}>)" for link in links if link.url]
-        lines += [
-            "",
-            "Report to Discord before deleting messages or banning: they need the message "
-            f"links. watchkeeper keeps this case for at least "
-            f"{self.settings.storage.hold_days:g} days.",
-        ]
-        if emergency:
-            lines += ["", f"**{emergency}**"]
+        lines += [f"- [{link.name}](<{link.url}>)" for link in escalation.links if link.url]
+        lines += ["", "Report to Discord before deleting messages or banning: they need the "
+                  "message links."]  # fmt: skip
+        if escalation.hold_until is not None:
+            lines[-1] += (
+                f" The case and its messages are on hold until "
+                f"{escalation.hold_until:%Y-%m-%d} (UTC): retention will not delete them."
+            )
+        if escalation.emergency:
+            lines += ["", f"**{escalation.emergency}**"]
         return "\n".join(lines)[:2000]
 
     async def require_moderator(self, interaction: discord.Interaction) -> GuildSettings | None:

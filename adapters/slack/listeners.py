@@ -19,8 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.blocks import ACTION_ID, parse_action_id
 from adapters.slack.people import Directory, RecentIds
 from adapters.slack.translate import PLATFORM, Incoming, incoming, parse_mentions, to_message
-from bot.alerts import escalation_links, load_links
-from bot.models import Action, Participant
+from bot.alerts import escalation_for
+from bot.evidence import export_on_escalate, package_note
+from bot.models import Action, Case, Participant
 from bot.moderation import REPORT_THANKS, Moderation, privacy_notice
 from bot.runtime import Runtime
 
@@ -130,22 +131,29 @@ class SlackListeners:
         name = str(user.get("name") or user.get("username") or user_id)
         case = await self.engine.decide(case_id, decision, user_id, name)
         log.info("case %d: %s by a moderator", case.number, decision.value)
-        answer = f"Case {case.number}: {case.state.value}. The alert shows who decided and when."
-        if decision is Action.ESCALATE:
-            answer = self._escalation_advice(case.number)
-        await respond(text=answer, response_type="ephemeral", replace_original=False)
+        if decision is not Action.ESCALATE:
+            answer = (
+                f"Case {case.number}: {case.state.value}. The alert shows who decided and when."
+            )
+            await respond(text=answer, response_type="ephemeral", replace_original=False)
+            return
+        # Where to report comes first; the package (a path on the bot's host) follows.
+        await respond(text=self._escalation_advice(case), response_type="ephemeral",
+                      replace_original=False)  # fmt: skip
+        package = await export_on_escalate(self.engine.store, self.settings, case, user_id)
+        await respond(text=package_note(case, package), response_type="ephemeral",
+                      replace_original=False)  # fmt: skip
 
-    def _escalation_advice(self, number: int) -> str:
-        regions = self.config.regions or self.settings.escalation.regions
-        links, emergency = escalation_links(
-            PLATFORM, regions, load_links(self.settings.escalation.links_file)
-        )
-        lines = [f"*Case {number} escalated.* Report it to:"]
-        lines += [f"• <{link.url}|{link.name}>" for link in links if link.url]
-        lines.append(f"The case and its evidence are kept for at least "
-                     f"{self.settings.storage.hold_days:g} days.")  # fmt: skip
-        if emergency:
-            lines.append(f":rotating_light: {emergency}")
+    def _escalation_advice(self, case: Case) -> str:
+        escalation = escalation_for(case, self.settings, self.config.regions)
+        lines = [f"*Case {case.number} escalated.* Report it to:"]
+        lines += [f"• <{link.url}|{link.name}>" for link in escalation.links if link.url]
+        if escalation.hold_until is not None:
+            lines.append(f"The case and its messages are on hold until "
+                         f"{escalation.hold_until:%Y-%m-%d} (UTC): retention will not "
+                         f"delete them.")  # fmt: skip
+        if escalation.emergency:
+            lines.append(f":rotating_light: {escalation.emergency}")
         return "\n".join(lines)
 
     # -- /watchkeeper ------------------------------------------------------------------

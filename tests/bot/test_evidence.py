@@ -11,7 +11,13 @@ import pytest
 
 from bot.alerts import escalation_for
 from bot.engine import Engine
-from bot.evidence import EvidenceError, export_case, export_on_escalate, verify
+from bot.evidence import (
+    EvidenceError,
+    export_case,
+    export_on_escalate,
+    package_note,
+    verify,
+)
 from bot.models import Action, Case
 from bot.scoring.rules import RuleScorer
 from bot.store import SqlStore
@@ -149,10 +155,14 @@ async def test_export_on_escalate_never_raises(tmp_path: Path) -> None:
     store, engine, case = await escalated_case(tmp_path)
     package = await export_on_escalate(store, engine.settings, case, "mod1")
     assert package is not None and verify(package.path).ok
+    assert f"`{package.path}`" in package_note(case, package)
     evidence = engine.settings.storage.data_dir / "evidence"
     for child in evidence.iterdir():
         shutil.rmtree(child)
     evidence.rmdir()
     evidence.write_text("not a directory")  # nowhere to write the next package
     assert await export_on_escalate(store, engine.settings, case, "mod1") is None
+    failed = package_note(case, None)
+    assert "could not be written" in failed
+    assert f"watchkeeper export {case.number} --platform {case.platform}" in failed
     await store.close()

@@ -4,6 +4,7 @@ once; buttons work for moderators only, and after a restart."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from adapters.discord.render import LEVEL_COLOURS
 from bot.alerts import LEVEL_LABELS
 from bot.clock import utcnow
 from bot.config import Settings
+from bot.evidence import verify
 from bot.models import Action, CaseKind, CaseState, Participant
 
 from .discord_world import (
@@ -140,10 +142,23 @@ async def test_buttons_act_for_moderators_only_and_show_who_and_when(
         links = reply["data"]["content"]
         assert "https://dis.gd/request" in links and "https://report.cybertip.org/" in links
         assert "emergency" in links
+        [note] = await fake.wait_for(lambda: [f for f in fake.followups
+                                              if f["interaction_id"] == press.id])  # fmt: skip
         await settle(bot)
         escalated = await store.get_case(case.id)
         assert escalated is not None and escalated.state is CaseState.ESCALATED
+        assert escalated.hold_until is not None
+        assert f"on hold until {escalated.hold_until:%Y-%m-%d}" in links
         assert f"Escalated by <@{OWNER}>" in embed_text(alert)
+
+        # The evidence package is written on the bot's host; chat gets only its path.
+        assert note["ephemeral"] and not note["json"].get("attachments")
+        package = Path(re.search(r"written on the bot's host to `([^`]+)`",
+                                 note["json"]["content"]).group(1))  # fmt: skip
+        assert package.parent == settings.storage.data_dir / "evidence"
+        checked = verify(package)
+        assert checked.ok and checked.files == 3, checked.problems
+        assert checked.case["number"] == case.number and checked.case["space_id"] == str(GUILD)
 
         # Another guild's moderators cannot act on this guild's case.
         press = await fake.send_button_press(GUILD2, MODS2, OWNER2, f"wk:dis:{case.id}")

@@ -3,12 +3,15 @@ against the fake Slack, with a real SQLite store."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest_asyncio
 
 from bot.clock import utcnow
+from bot.evidence import verify
 from bot.models import Action, CaseKind, CaseState, Participant
 from bot.runtime import Runtime
 
@@ -148,12 +151,21 @@ async def test_workspace_owner_may_escalate_and_gets_the_escalation_links(fake, 
 
     assert escalated is not None and escalated.state is CaseState.ESCALATED
     assert escalated.decisions[-1].actor_id == OWNER
-    advice = fake.ephemerals[-1]
+    advice, note = fake.ephemerals[-2:]
     assert advice["user"] == OWNER
     assert "https://www.ceop.police.uk/" in advice["text"]
     assert "https://slack.com/help/requests/new" in advice["text"]
     assert "emergency" in advice["text"]
+    assert escalated.hold_until is not None
+    assert f"on hold until {escalated.hold_until:%Y-%m-%d}" in advice["text"]
     assert action_ids(fake.updates[-1])  # still open (escalated): buttons remain
+    # The evidence package is written on the bot's host; chat gets only its path.
+    assert note["user"] == OWNER and not [c for c in fake.calls if c["method"].startswith("files.")]
+    package = Path(re.search(r"written on the bot's host to `([^`]+)`", note["text"]).group(1))
+    assert package.parent == settings.storage.data_dir / "evidence"
+    checked = verify(package)
+    assert checked.ok and checked.files == 3, checked.problems
+    assert checked.case["number"] == case.number and checked.case["space_id"] == fake.team_id
 
 
 async def test_press_from_another_workspace_changes_nothing(fake, tmp_path):
