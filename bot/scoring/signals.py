@@ -792,7 +792,7 @@ TACTICS: tuple[Tactic, ...] = (
         r"(?:every ?one|everybody|all my friends|all the (?:girls|boys|kids)|lots of (?:people|ppl|girls|kids)|other (?:girls|kids|people)) (?:does|do|did|sends?|has done) (?:it|this|that|them|pics|one)\b",
         r"(?:whats|what'?s|wats|what is) the big deal",
         r"(?:not|no|isnt|isn'?t) (?:a |that )?big (?:of a )?deal",
-        r"(?:its|it'?s) (?:just|only) (?:a )?(?:pic|photo|selfie|picture|video|vid|call|for me|between us)\b",
+        r"(?:its|it'?s) (?:just|only) (?:a )?(?:pic|photo|selfie|picture|video|vid|call|for me)\b",
         r"(?:its|it'?s) only me\b",
         r"(?:no+ ?one|nobody)(?: else)? (?:will|would|is gonna|gonna) (?:ever )?see (?:it|them|this)",
         r"(?:i'?ll|ill|i will|i can) delete (?:it|them) (?:right )?(?:after|straight away)",
