@@ -16,15 +16,13 @@ from pathlib import Path
 from bot.audit import audit_config
 from bot.config import Settings
 from bot.engine import Engine
+from bot.heartbeat import HEARTBEAT_FILE, HEARTBEAT_SECONDS
 from bot.outbox import AlertSink, OutboxWorker
 from bot.retention import purge_periodically
 from bot.scoring import load_scorer
 from bot.store import SqlStore, store_for
 
 log = logging.getLogger(__name__)
-
-HEARTBEAT_SECONDS = 10.0
-HEARTBEAT_FILE = "heartbeat"
 
 
 class Runtime:
@@ -88,12 +86,3 @@ class Runtime:
         while True:
             await asyncio.sleep(0.5)
             await self.engine.flush()
-
-
-def heartbeat_age(settings: Settings) -> float | None:
-    """Seconds since the running process last refreshed its heartbeat, if it ever did."""
-    path = settings.storage.data_dir / HEARTBEAT_FILE
-    try:
-        return time.time() - float(path.read_text().strip())
-    except (OSError, ValueError):
-        return None

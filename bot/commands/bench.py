@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from bot.bench import run_bench
 from bot.commands.common import Context, UsageError, print_json
 
 
@@ -19,6 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace, context: Context) -> int:
     if args.messages < 100 or args.conversations < 1 or args.conversations > args.messages:
         raise UsageError("need --messages >= 100 and 1 <= --conversations <= --messages")
+    from bot.bench import run_bench  # the engine and the scorer: only when benchmarking
+
     result = run_bench(args.messages, args.conversations)
     if args.json:
         print_json({k: v for k, v in result.as_dict().items()})

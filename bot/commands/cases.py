@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.alerts import SIGNAL_LABELS, escalation_for
 from bot.commands.common import Context, print_json
 from bot.commands.stored import find_case, open_store
-from bot.evidence import case_record, decisions_record
 from bot.models import Case, CaseState
-from bot.store import SqlStore
+
+if TYPE_CHECKING:
+    from bot.store import SqlStore
+
+# bot.alerts and bot.evidence import the scorer (a second to load): they are imported
+# where a case is shown whole, so that listing cases starts at once.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle_cases(args: argparse.Namespace, context: Context) -> int:
     cases = asyncio.run(_list(context, args))
     if args.json:
+        from bot.evidence import case_record, decisions_record
+
         print_json([{**case_record(c), "decisions": decisions_record(c)} for c in cases])
     elif not cases:
         print("no cases")
@@ -75,6 +80,8 @@ def format_table(cases: list[Case]) -> str:
 def handle_case(args: argparse.Namespace, context: Context) -> int:
     case, deliveries = asyncio.run(_one(context, args))
     if args.json:
+        from bot.evidence import case_record, decisions_record
+
         record = case_record(case)
         record["decisions"] = decisions_record(case)
         record["deliveries"] = deliveries
@@ -102,6 +109,8 @@ async def _deliveries(store: SqlStore, case: Case) -> list[dict[str, Any]]:
 
 
 def describe(case: Case, deliveries: list[dict[str, Any]], context: Context) -> list[str]:
+    from bot.alerts import SIGNAL_LABELS, escalation_for
+
     people = {p.user_id: p for p in case.participants}
 
     def who(user_id: str | None) -> str:

@@ -11,7 +11,6 @@ from bot.commands.common import Context
 from bot.commands.run import PLATFORM_ADAPTERS
 from bot.config import Settings
 from bot.outbox import STALE_AFTER
-from bot.scoring import load_scorer
 from bot.store import store_for
 
 
@@ -43,6 +42,8 @@ async def _check(settings: Settings, offline: bool) -> list[str]:
         else str(settings.storage.sqlite_path)
     )
     print(f"storage: {storage}")
+    from bot.scoring import load_scorer  # a second to import: only when checking
+
     scorer = load_scorer(settings)
     d = settings.detection
     print(

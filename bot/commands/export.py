@@ -6,11 +6,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError
 from bot.commands.stored import cli_actor, find_case, open_store
-from bot.evidence import EXPORT_KIND, EvidenceError, Package, export_case, verify
 from bot.store import store_for
+
+if TYPE_CHECKING:
+    from bot.evidence import Package
+
+# bot.evidence imports the scorer (a second to load): imported by the handlers below.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +46,8 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _export(context: Context, args: argparse.Namespace) -> Package:
+    from bot.evidence import EvidenceError, export_case
+
     settings = context.settings
     async with open_store(settings) as store:
         case = await find_case(store, args.case, args.platform, args.space)
@@ -53,6 +60,8 @@ async def _export(context: Context, args: argparse.Namespace) -> Package:
 
 
 def handle_verify(args: argparse.Namespace, context: Context) -> int:
+    from bot.evidence import verify
+
     directory = Path(args.dir)
     if not directory.is_dir():
         raise UsageError(f"{args.dir}: not a directory")
@@ -76,6 +85,8 @@ def handle_verify(args: argparse.Namespace, context: Context) -> int:
 async def _recorded(context: Context, manifest_sha256: str) -> str:
     """Whether this bot's audit log recorded the export (vouches for the manifest too).
     Only looks where a store already exists; never creates one."""
+    from bot.evidence import EXPORT_KIND
+
     try:
         settings = context.settings
     except Exception:  # no usable config here: the file check above stands alone

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.commands.common import Context
-from bot.runtime import HEARTBEAT_SECONDS, heartbeat_age
+from bot.heartbeat import HEARTBEAT_SECONDS, heartbeat_age
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 
 from bot.commands.common import Context, UsageError, print_json
-from bot.loadtest import run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace, context: Context) -> int:
     if not 1 <= args.messages <= 200_000 or not 1 <= args.batch <= 10_000:
         raise UsageError("--messages must be 1..200000 and --batch 1..10000")
+    from bot.loadtest import run  # aiohttp's client: only when load testing
+
     try:
         result = asyncio.run(
             run(

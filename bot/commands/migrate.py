@@ -13,11 +13,14 @@ import argparse
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError
 from bot.store import SqlStore
-from bot.store.postgres import PostgresStore, postgres_store
 from bot.store.sqlite import sqlite_store
+
+if TYPE_CHECKING:
+    from bot.store.postgres import PostgresStore
 
 TABLES = (
     "messages",
@@ -72,6 +75,8 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
 
 async def migrate(source_path: Path, url: str) -> Copied:
+    from bot.store.postgres import postgres_store  # asyncpg: only when migrating
+
     async with sqlite_store(source_path) as source:
         target = postgres_store(url)
         async with target:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-from adapters.console import PLATFORM, ConsoleSink
 from bot.commands.common import Context, existing_file
-from bot.config import Settings
-from bot.models import Message
-from bot.runtime import Runtime
-from bot.scoring.corpora import load_conversations
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.models import Message
+
+# The engine, the scorer and the console adapter take a second to import: each is
+# imported by the handler, so other commands do not pay for it.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    from adapters.console import PLATFORM
+    from bot.scoring.corpora import load_conversations
+
     path = existing_file(args.file)
     settings = context.settings
     errors: list[str] = []
@@ -36,6 +42,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _replay(settings: Settings, messages: list[Message]) -> int:
+    from adapters.console import ConsoleSink
+    from bot.runtime import Runtime
+
     runtime = Runtime(settings)
     runtime.add_sink(ConsoleSink(colour=settings.console.color and sys.stdout.isatty()))
     async with runtime:

@@ -10,11 +10,16 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from adapters.console import ConsoleSink, feed
 from bot.commands.common import Context, existing_file
-from bot.config import Settings
-from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.runtime import Runtime
+
+# The engine, the scorer and the adapters take a second or more to import: they are
+# imported when the bot starts, so other commands (and --help) do not pay for them.
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _main(settings: Settings, source: str) -> int:
+    from bot.runtime import Runtime
+
     runtime = Runtime(settings)
     task = asyncio.current_task()
     assert task is not None
@@ -66,6 +73,8 @@ async def _main(settings: Settings, source: str) -> int:
 
 
 async def _serve_console(runtime: Runtime, settings: Settings, source: str) -> None:
+    from adapters.console import ConsoleSink, feed
+
     runtime.add_sink(ConsoleSink(colour=settings.console.color and sys.stdout.isatty()))
     async with runtime:
         print(

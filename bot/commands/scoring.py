@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, existing_file, print_json
-from bot.scoring import load_scorer
-from bot.scoring.corpora import load_conversations
-from bot.scoring.metrics import Metrics, evaluate
-from bot.scoring.offline import ScoredConversation, score_conversation
+
+if TYPE_CHECKING:
+    from bot.scoring.metrics import Metrics
+    from bot.scoring.offline import ScoredConversation
+
+# bot.scoring takes a second to import (its signal patterns): the handlers import it,
+# so other commands (and --help) do not pay for it.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,6 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def score_file(path: str, context: Context) -> list[ScoredConversation]:
+    from bot.scoring import load_scorer
+    from bot.scoring.corpora import load_conversations
+    from bot.scoring.offline import score_conversation
+
     errors: list[str] = []
     conversations = load_conversations(existing_file(path), errors)
     for error in errors:
@@ -57,6 +65,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_evaluate(args: argparse.Namespace, context: Context) -> int:
+    from bot.scoring.metrics import evaluate
+
     results = score_file(args.file, context)
     metrics = evaluate(results, args.penalty_p)
     if args.json:
