@@ -7,6 +7,11 @@ them into one ``AsyncApp`` and runs it until cancelled.
 Socket Mode needs no public address (best for self-hosters); HTTP mode serves
 ``/slack/events`` for events, buttons and the slash command, and bolt rejects any
 request whose signature is wrong or older than five minutes.
+
+Slack spreads a workspace's events over all its HTTP workers. With a PostgreSQL store
+(several workers behind a load balancer), HTTP mode therefore hands messages to the
+store's inbox, and the process holding the workspace's lease scores them
+(``bot/inbox.py``, as the HTTP API does), so one process at a time scores a workspace.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from adapters.slack.listeners import SlackListeners
 from adapters.slack.people import Directory
 from adapters.slack.sink import SlackAlertSink
 from bot.config import Settings, SlackConfig
+from bot.inbox import InboxConsumer
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -81,6 +87,15 @@ class SlackAdapter:
     listeners: SlackListeners
     sink: SlackAlertSink
     team_id: str
+    inbox: InboxConsumer | None = None
+    """Scores what the workers put in the inbox (HTTP mode on PostgreSQL only)."""
+
+
+def submits_through_inbox(settings: Settings) -> bool:
+    """HTTP workers sharing a PostgreSQL store (a load balancer in front): yes. Socket
+    Mode and SQLite (one process) score messages where they arrive."""
+    shared = settings.storage.url.startswith(("postgresql://", "postgres://"))
+    return settings.slack.mode == "http" and shared
 
 
 async def start_adapter(runtime: Runtime) -> SlackAdapter:
@@ -98,14 +113,18 @@ async def start_adapter(runtime: Runtime) -> SlackAdapter:
     # delivers the event again (and the event-id check makes that harmless).
     app = AsyncApp(client=client, signing_secret=secret, request_verification_enabled=http,
                    ignoring_self_events_enabled=True, process_before_response=True)  # fmt: skip
-    listeners = SlackListeners(runtime, Directory(client, config))
+    inbox = None
+    if submits_through_inbox(runtime.settings):
+        inbox = InboxConsumer(runtime.store, runtime.engine)
+        log.info("slack: messages go through the inbox (process %s)", inbox.owner)
+    listeners = SlackListeners(runtime, Directory(client, config), inbox)
     listeners.register(app)
     await listeners.ensure_space(diagnosis.team_id)
     sink = SlackAlertSink(web_client(config, repeat_on_server_error=False),
                           config.moderator_channel)  # fmt: skip
     runtime.add_sink(sink)
     runtime.engine.delivery_wakeup.set()  # alerts that waited for Slack go out now
-    return SlackAdapter(app, listeners, sink, diagnosis.team_id)
+    return SlackAdapter(app, listeners, sink, diagnosis.team_id, inbox)
 
 
 @asynccontextmanager
@@ -131,12 +150,32 @@ async def http_mode(app: AsyncApp, host: str, port: int) -> AsyncIterator[web.Ap
         await runner.cleanup()
 
 
+@asynccontextmanager
+async def scoring(inbox: InboxConsumer | None) -> AsyncIterator[None]:
+    """Run the inbox consumer, if any; on the way out finish its batch, write out what
+    it scored and hand its leases back (others take the workspace over at once)."""
+    if inbox is None:
+        yield
+        return
+    task = asyncio.create_task(inbox.run(), name="slack-inbox")
+    try:
+        yield
+    finally:
+        await inbox.stop()
+        await task
+        await inbox.release()
+
+
 async def serve(runtime: Runtime) -> None:
     """Watch the workspace until cancelled."""
     adapter = await start_adapter(runtime)
     config = runtime.settings.slack
     if config.mode == "http":
-        async with http_mode(adapter.app, config.http_host, config.http_port):
+        # The server stops accepting before the consumer stops: what it stored is scored.
+        async with (
+            scoring(adapter.inbox),
+            http_mode(adapter.app, config.http_host, config.http_port),
+        ):
             await asyncio.Event().wait()
     else:
         assert config.app_token is not None  # the config requires it in socket mode

@@ -20,10 +20,13 @@ from adapters.slack.blocks import ACTION_ID, parse_action_id
 from adapters.slack.people import Directory, RecentIds
 from adapters.slack.translate import PLATFORM, Incoming, incoming, parse_mentions, to_message
 from bot.alerts import escalation_for
+from bot.clock import utcnow
 from bot.evidence import export_on_escalate, package_note
-from bot.models import Action, Case, Participant
+from bot.inbox import InboxConsumer
+from bot.models import Action, Case, Message, Participant
 from bot.moderation import REPORT_THANKS, Moderation, privacy_notice
 from bot.runtime import Runtime
+from bot.store import inbox as queue
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,9 @@ def mrkdwn(text: str) -> str:
 class SlackListeners:
     """The state listeners share: the runtime, who is who, and events already seen."""
 
-    def __init__(self, runtime: Runtime, directory: Directory) -> None:
+    def __init__(
+        self, runtime: Runtime, directory: Directory, inbox: InboxConsumer | None = None
+    ) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.config = runtime.settings.slack
@@ -53,6 +58,9 @@ class SlackListeners:
         self.moderation = Moderation(runtime.engine)
         self.directory = directory
         self.seen_events = RecentIds()
+        self.inbox = inbox
+        """Set when several HTTP workers share the workspace's events: messages go to the
+        store's inbox and the holder of the workspace's lease scores them."""
         self._loaded_spaces: set[str] = set()
 
     def register(self, app: AsyncApp) -> None:
@@ -92,7 +100,16 @@ class SlackListeners:
                 await self._report_from_dm(item, team_id, client)
             return
         band = await self.directory.age_band(item.user)
-        await self.engine.ingest(to_message(item, team_id, band))
+        await self.submit(to_message(item, team_id, band))
+
+    async def submit(self, message: Message) -> None:
+        """Score here, or store in the inbox for the process that scores the workspace
+        (before the event is acknowledged: an acknowledged message is never lost)."""
+        if self.inbox is None:
+            await self.engine.ingest(message)
+            return
+        await queue.put(self.engine.store, [message], utcnow())
+        self.inbox.notify({(message.platform, message.space_id)})
 
     async def _report_from_dm(self, item: Incoming, team_id: str, client: AsyncWebClient) -> None:
         """A member wrote to the app: their words go to the moderators as a report."""

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest_asyncio
 
+from adapters.slack_app import submits_through_inbox
+from bot.config import Settings
 from bot.models import CaseKind
+from bot.runtime import Runtime
+from bot.store import inbox
+from tests.pg import fresh_schema, schema_url
 
 from .fake_slack import FakeSlack
 from .slack_world import (
+    ADULT,
     CHAT,
+    GROOMING,
     KID,
     MOD,
     MODERATOR,
@@ -62,3 +71,61 @@ async def test_http_mode_rejects_bad_and_stale_signatures_and_accepts_good_ones(
     assert [c.kind for c in cases] == [CaseKind.REPORT]
     assert len(fake.posted(MOD)) == 1 and len(fake.posted("D0KID")) == 1
     assert "Open cases: 1" in fake.responses[0]["body"]["text"]
+
+
+def http_worker(tmp_path: Path, fake: FakeSlack, store_url: str) -> Settings:
+    port = free_port()
+    settings = slack_settings(tmp_path / str(port), fake, mode="http",
+                              signing_secret=SIGNING_SECRET, http_host="127.0.0.1",
+                              http_port=port)  # fmt: skip
+    storage = settings.storage.model_copy(update={"url": store_url})
+    return settings.model_copy(update={"storage": storage})
+
+
+async def scored(runtimes: list[Runtime], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Until the inbox is empty and every alert is delivered."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    store = runtimes[0].store
+    while await inbox.depth(store) or (await store.outbox_backlog())[0]:
+        assert asyncio.get_running_loop().time() < deadline, "messages still waiting"
+        await asyncio.sleep(0.05)
+
+
+async def test_http_workers_on_postgresql_score_a_workspace_in_one_process(fake, tmp_path):
+    """Slack spreads a workspace's events over its HTTP workers; through the inbox, the
+    worker holding the workspace's lease scores all of them, as one process would."""
+    async with fresh_schema() as (server, schema):
+        url = schema_url(server, schema)
+        first, second = http_worker(tmp_path, fake, url), http_worker(tmp_path, fake, url)
+        assert submits_through_inbox(first)
+        async with running(first) as one, running(second) as two:
+            bodies, sent_to = [], {0: set(), 1: set()}
+            for i, (user, text) in enumerate(GROOMING):
+                message = fake.add_message(CHAT, text, user)
+                event = {k: v for k, v in message.items() if not k.startswith("_")}
+                bodies.append(fake.build_event_callback(event))
+                worker = (first, second)[i % 2].slack.http_port
+                status, _ = await fake.post_to_app(f"http://127.0.0.1:{worker}/slack/events",
+                                                   "event", bodies[-1], SIGNING_SECRET)  # fmt: skip
+                assert status == 200
+                sent_to[i % 2].add(message["ts"])
+            # Slack retries an event on another worker: scored once all the same.
+            other = second.slack.http_port
+            retried = await fake.post_to_app(f"http://127.0.0.1:{other}/slack/events", "event",
+                                             bodies[2], SIGNING_SECRET, retry_num=1)  # fmt: skip
+            assert retried[0] == 200
+            await scored([one, two])
+            [case] = await slack_cases(one, fake)
+            window = await one.store.conversation_messages(case.conversation)
+            leases = await one.store.driver.fetch(
+                "SELECT owner FROM space_leases WHERE platform = ? AND space_id = ?",
+                ("slack", fake.team_id),
+            )
+
+    assert case.kind is CaseKind.RISK and case.suspect_id == ADULT
+    ids = [stored.message.message_id for stored in window]
+    assert sorted(ids) == sorted(sent_to[0] | sent_to[1])  # each message once
+    cited = {e.message_id for e in case.evidence}
+    assert cited & sent_to[0] and cited & sent_to[1]  # one scorer saw both workers' messages
+    assert len(leases) == 1
+    assert len(fake.posted(MOD)) == 1
