@@ -74,13 +74,15 @@ def gather(args: argparse.Namespace, context: Context) -> list[Conversation]:
 
 
 async def _from_store(context: Context) -> list[Conversation]:
-    from bot.scoring.feedback import labelled_from_store
+    from bot.scoring.feedback import LearningDisabled, labelled_from_store
     from bot.store import store_for
 
     store = store_for(context.settings.storage)
     await store.open()
     try:
         return await labelled_from_store(store, context.settings)
+    except LearningDisabled as exc:
+        raise UsageError(str(exc)) from None
     finally:
         await store.close()
 

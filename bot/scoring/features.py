@@ -1,8 +1,8 @@
 """Features for the learned model, computed the same way at training and inference.
 
 Two kinds:
-- text features of one message (word unigrams and bigrams, character n-grams inside
-  words), extracted from the normalised text; the text model is linear, so a message
+- text features of one message (word unigrams and bigrams), extracted from the
+  normalised text; the text model is linear, so a message
   contributes one number (the sum of its features' weights) to its author's total;
 - conversation features of one author, read from the running totals of a
   ``ConversationState`` (signals, who started, message share, questions, age bands,
@@ -21,7 +21,6 @@ from bot.scoring.base import age_view
 from bot.scoring.state import ConversationState
 
 _WORD = re.compile(r"[a-z0-9']+|[?!]")
-CHAR_NGRAMS = (3, 4, 5)
 MAX_WORDS = 120
 """Long messages contribute features from their first words only: bounded cost."""
 
@@ -34,16 +33,15 @@ STAGES[sig.SEXUAL_CONTENT] = 6
 
 
 def text_features(normalized: str) -> set[str]:
-    """The set of text features of one normalised message."""
+    """The set of text features of one normalised message: words and word pairs.
+
+    Character n-grams were tried and dropped: on the dev split (phrasings never seen in
+    training) they lowered ROC-AUC from 0.930 to 0.914 by memorising training phrasings.
+    Spelling variation is handled by the normaliser instead.
+    """
     words = _WORD.findall(normalized)[:MAX_WORDS]
     features = {f"w:{w}" for w in words}
     features.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
-    for word in words:
-        padded = f"<{word}>"
-        if len(padded) < 4:
-            continue
-        for n in CHAR_NGRAMS:
-            features.update(f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1))
     return features
 
 
