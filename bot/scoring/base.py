@@ -64,8 +64,8 @@ def is_question(normalized: str) -> bool:
 
 
 _AGE_ANSWER = re.compile(
-    r"^(?:i'?m |im |i am |am )?(\d{1,2})(?: ?(?:yo|y/o|yrs?|years?(?: old)?|and u|and you|wbu|hbu|"
-    r"u|you|lol|haha|why|tho|rn|old))*[ ?!.]*$"
+    r"^(?:i'?m |im |i am |am |uh |um |lol |haha )?(\d{1,2})(?:[^a-z0-9]*(?:yo|y/o|yrs?|years?|"
+    r"and u|and you|wbu|hbu|u|you|lol|haha|lmao|why|tho|rn|old|ish|soon))*[^a-z0-9]*$"
 )
 
 

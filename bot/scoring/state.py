@@ -90,14 +90,15 @@ class ConversationState:
         return evicted
 
     def _with_answered_age(self, observation: Observation) -> Observation:
-        """ "13" right after the other person asked an age is a disclosure of age."""
+        """ "13" right after the other person asked an age (or gave theirs) is an age."""
         age = observation.age_answer
         if age is None or not self.observations:
             return observation
         previous = self.observations[-1]
         if previous.author_id == observation.author_id:
             return observation
-        if not any(hit.name == "age_probe" for hit in previous.hits):
+        asked = previous.age_answer is not None or any(h.name == "age_probe" for h in previous.hits)
+        if not asked:  # "how old r u" -> "13", or "14 wbu" -> "15"
             return observation
         name = "minor_disclosure" if age < 18 else "adult_disclosure"
         if any(hit.name == name for hit in observation.hits):

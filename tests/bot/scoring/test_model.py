@@ -68,6 +68,15 @@ def test_a_bare_age_answers_an_age_question() -> None:
     assert state.authors["b"].count("minor_disclosure") == 1  # "12" answered nothing
 
 
+def test_ages_exchanged_both_ways_are_disclosures() -> None:
+    state = ConversationState()
+    lines = [("a", "how old are u"), ("b", "36 u? 😅"), ("a", "39")]
+    for i, (author, text) in enumerate(lines):
+        state.add(SCORER.observe(make(i, author, text), i))
+    assert state.authors["b"].count("adult_disclosure") == 1
+    assert state.authors["a"].count("adult_disclosure") == 1
+
+
 def test_shipped_model_loads_fast_and_is_plain_json() -> None:
     started = time.perf_counter()
     weights = load_weights()
