@@ -7,14 +7,16 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError, existing_file
 from bot.commands.scoring import format_metrics
-from bot.scoring.corpora import Conversation, InputError, load_conversations
-from bot.scoring.metrics import evaluate
-from bot.scoring.model import ModelScorer
-from bot.scoring.offline import score_conversation
-from bot.scoring.train import TrainOptions, train
+
+if TYPE_CHECKING:
+    from bot.scoring.corpora import Conversation
+
+# bot.scoring (its signal patterns) and scikit-learn take seconds to import: the
+# handler imports them, so other commands (and --help) do not pay for them.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +52,8 @@ def progress(items: Sequence, label: str) -> Sequence:
 
 
 def gather(args: argparse.Namespace, context: Context) -> list[Conversation]:
+    from bot.scoring.corpora import InputError, load_conversations
+
     conversations: list[Conversation] = []
     errors: list[str] = []
     for name in args.files:
@@ -88,6 +92,12 @@ async def _from_store(context: Context) -> list[Conversation]:
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    from bot.scoring.corpora import load_conversations
+    from bot.scoring.metrics import evaluate
+    from bot.scoring.model import ModelScorer
+    from bot.scoring.offline import score_conversation
+    from bot.scoring.train import TrainOptions, train
+
     settings = context.settings
     conversations = gather(args, context)
     grooming = sum(c.is_grooming for c in conversations)
