@@ -34,18 +34,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="latency penalty steepness (default: penalty 0.5 at median length)",
     )
     ev.add_argument("--plot", metavar="PATH", help="write a PNG: PR curve, alert positions")
+    ev.add_argument(
+        "--obfuscate",
+        action="store_true",
+        help="also score with the suspects' messages obfuscated (leetspeak, "
+        "look-alike letters, zero-width characters, spaced letters)",
+    )
     ev.set_defaults(handler=handle_evaluate)
 
 
-def score_file(path: str, context: Context) -> list[ScoredConversation]:
+def score_file(path: str, context: Context, obfuscated: bool = False) -> list[ScoredConversation]:
     from bot.scoring import load_scorer
     from bot.scoring.corpora import load_conversations
+    from bot.scoring.obfuscate import obfuscate
     from bot.scoring.offline import score_conversation
 
     errors: list[str] = []
     conversations = load_conversations(existing_file(path), errors)
     for error in errors:
         print(f"watchkeeper: {error}", file=sys.stderr)
+    if obfuscated:
+        conversations = [obfuscate(c) for c in conversations]
     scorer = load_scorer(context.settings)
     return [score_conversation(c, scorer, context.settings) for c in conversations]
 
@@ -69,10 +78,20 @@ def handle_evaluate(args: argparse.Namespace, context: Context) -> int:
 
     results = score_file(args.file, context)
     metrics = evaluate(results, args.penalty_p)
+    report: dict[str, object] = metrics.as_dict()
+    if args.obfuscate:
+        hidden = evaluate(score_file(args.file, context, obfuscated=True), args.penalty_p)
+        report["obfuscated_recall"] = hidden.recall
+        report["obfuscation_recall_cost"] = metrics.recall - hidden.recall
     if args.json:
-        print_json(metrics.as_dict())
+        print_json(report)
     else:
         print(format_metrics(metrics))
+        if args.obfuscate:
+            print(
+                f"recall with obfuscated suspects: {hidden.recall:.3f} "
+                f"(cost {metrics.recall - hidden.recall:+.3f})"
+            )
     if args.plot:
         from bot.scoring.plots import plot_evaluation
 

@@ -231,6 +231,22 @@ def _join_spaced(match: re.Match[str]) -> str:
     return letters
 
 
+_AGE_OR_UNIT = re.compile(r"\d+(?:yo|y/o|yrs?|f|m|s|am|pm|k)")
+_ORDINAL = re.compile(r"(\d+)(st|nd|rd|th)")
+
+
+def _is_ordinal(word: str) -> bool:
+    """ "8th", "2nd", "23rd": real ordinals only, so "53nd" is still leetspeak for "send"."""
+    match = _ORDINAL.fullmatch(word)
+    if match is None:
+        return False
+    number = int(match.group(1))
+    expected = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return match.group(2) == expected
+
+
 def _decode_word(match: re.Match[str]) -> str:
     word = match.group(0)
     speak = _TEXT_SPEAK.get(word)
@@ -239,7 +255,7 @@ def _decode_word(match: re.Match[str]) -> str:
     if not _HAS_LEET.search(word):
         return word
     # Ages and grades written with a suffix ("13yo", "8th", "17f") are not leetspeak.
-    if re.fullmatch(r"\d+(?:yo|y/o|yrs?|th|st|nd|rd|f|m|s|am|pm|k)", word):
+    if _AGE_OR_UNIT.fullmatch(word) or _is_ordinal(word):
         return word
     # Leave trailing punctuation-like symbols alone when the word is otherwise plain.
     stripped = word.rstrip("!|+")

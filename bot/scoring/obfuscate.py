@@ -1,0 +1,59 @@
+"""Trivial obfuscations people use to slip words past filters, for robustness checks.
+
+``evaluate --obfuscate`` applies them to the suspect's messages of a labelled set and
+reports how much recall they cost; the normaliser is meant to undo all of them.
+"""
+
+from __future__ import annotations
+
+import random
+
+from bot.scoring.corpora import Conversation, Line
+
+_LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"})
+_CYRILLIC = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у"})
+_ZERO_WIDTH = "\u200b"
+
+
+def leetspeak(text: str) -> str:
+    """Digits for letters in words of three letters or more ("4" alone is unreadable)."""
+    return " ".join(w.translate(_LEET) if len(w) >= 3 else w for w in text.split(" "))
+
+
+def lookalikes(text: str) -> str:
+    return text.translate(_CYRILLIC)
+
+
+def zero_width(text: str) -> str:
+    return _ZERO_WIDTH.join(text)
+
+
+def spaced(text: str) -> str:
+    """Spell the longest word out letter by letter: "s e c r e t".
+
+    A word right after a one-letter word is left alone: "a s e l f i e" cannot be
+    told from "a n y o n e" without a dictionary, by the normaliser or by a reader.
+    """
+    words = text.split()
+    candidates = [i for i in range(len(words)) if i == 0 or len(words[i - 1]) > 1]
+    if not candidates:
+        return text
+    longest = max(candidates, key=lambda i: len(words[i]))
+    words[longest] = " ".join(words[longest])
+    return " ".join(words)
+
+
+TRANSFORMS = (leetspeak, lookalikes, zero_width, spaced)
+
+
+def obfuscate(conversation: Conversation, seed: int = 0) -> Conversation:
+    """The same conversation with each of the suspect's messages obfuscated one way."""
+    rng = random.Random(f"{seed}:{conversation.id}")
+    lines = [
+        Line(line.author, rng.choice(TRANSFORMS)(line.text), line.ts, line.tactics)
+        if line.author == conversation.suspect
+        else line
+        for line in conversation.messages
+    ]
+    return Conversation(conversation.id, conversation.label, conversation.suspect,
+                        conversation.context, conversation.participants, lines)  # fmt: skip
