@@ -33,17 +33,17 @@ ANNOTATION_TO_SIGNALS = {
     "pressure": {"pressure", "guilt_threat"},
 }
 
-# Measured on train (seed 7) when the patterns were written, minus 0.1.
+# Measured on the committed train corpus when the patterns were written, minus 0.1.
 RECALL_FLOOR = {
-    "age_probing": 0.78,
-    "flattery": 0.73,
-    "gifts": 0.71,
-    "isolation": 0.83,
-    "meeting": 0.73,
-    "photo_request": 0.67,
-    "platform_move": 0.81,
-    "pressure": 0.78,
-    "risk_assessment": 0.79,
+    "age_probing": 0.74,
+    "flattery": 0.70,
+    "gifts": 0.79,
+    "isolation": 0.76,
+    "meeting": 0.74,
+    "photo_request": 0.63,
+    "platform_move": 0.82,
+    "pressure": 0.79,
+    "risk_assessment": 0.76,
     "secrecy": 0.80,
 }
 # Benign conversations include hard negatives (peers asking ages, parents arranging
