@@ -143,6 +143,8 @@ def evidence(state: ConversationState, author: str, limit: int = 8) -> tuple[Sig
                 continue
             if who == author and name in sig.DISCLOSURES and name != "adult_disclosure":
                 continue
+            if name in sig.CONTEXT_NAMES:
+                continue  # context against grooming is never a reason for an alert
             obs = state.observation(seqs[0])
             if obs is None:
                 continue

@@ -66,6 +66,9 @@ def author_feature_names() -> list[str]:
         "log_messages",
         "log_reach",
         "bias_short",
+        "concern_report",
+        "partner_concern_report",
+        "parent_involvement",
     ]
     names += [f"t:{name}" for name in TACTIC_NAMES]
     return names
@@ -106,6 +109,9 @@ def author_features(
         math.log1p(total_messages),
         math.log1p(reach),
         float(total_messages < 4),
+        math.log1p(totals.count("concern_report")),
+        math.log1p(sum(t.count("concern_report") for a, t in state.authors.items() if a != author)),
+        math.log1p(totals.count("parent_involvement")),
         *(float(math.log1p(totals.count(n))) for n in TACTIC_NAMES),
     ]
 

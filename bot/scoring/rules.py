@@ -36,7 +36,7 @@ class RuleScorer:
 
     def author_risk(self, state: ConversationState, author: str, reach: int) -> float:
         totals = state.authors[author]
-        tactics = [n for n in totals.distinct() if n not in sig.DISCLOSURES]
+        tactics = [n for n in totals.distinct() if n not in sig.DISCLOSURES + sig.CONTEXT_NAMES]
         if not tactics:
             return 0.0
         ages = age_view(state, author)

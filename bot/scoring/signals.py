@@ -995,6 +995,44 @@ TACTICS: tuple[Tactic, ...] = (
     ),
 )
 
+# Context that speaks *against* grooming, as child-protection guidance describes it:
+# someone describing another person's approach to a friend or an adult (a report, not
+# an approach), and adults who bring parents in rather than keep them out. These are
+# features for the learned model, never reasons for an alert.
+CONTEXT: tuple[Tactic, ...] = (
+    _tactic(
+        "concern_report",
+        0.0,
+        0,
+        "reports a worry or gives online-safety advice",
+        r"\bshould i (?:tell|talk to|show|report (?:it|this|him|her|them) to) (?:my|a|an|the|ur|your) (?:mom|mum|dad|parents?|teacher|counsel+or|adult|mods?|admin)",
+        r"\bi (?:told|showed|asked|talked to) my (?:mom|mum|dad|parents?|teacher|counsel+or|sister|brother)\b",
+        r"\b(?:report|block(?:ed)?) (?:him|her|them|that (?:guy|person|account))\b",
+        r"\bif (?:any ?one|some ?one|some1|any1|anybody|somebody|a stranger|people|ppl)\b.{0,60}\b(?:tell me|tell (?:an?|ur|your) (?:adult|parent|teacher|mom|mum|dad)|block (?:them|him|her)|report (?:them|him|her|it))\b",
+        r"\b(?:red flags?|online safety|stranger danger|grooming)\b",
+        r"\b(?:never|not|dont ever|don'?t ever|shouldn'?t|should not) (?:to )?(?:share|give out|send|post|meet)\b.{0,30}\b(?:online|address|pics?|photos?|people from|strangers?|number)\b",
+        r"\b(?:that'?s|thats|so|sounds?|kinda|really) (?:so |really |super )?(?:creepy|sus|sketchy|weird of him|weird of her|not ok)\b",
+        r"\b(?:tell|talk to) (?:a|an|ur|your) (?:trusted )?(?:adult|parent|mom|mum|dad|teacher)\b",
+    ),
+    _tactic(
+        "parent_involvement",
+        0.0,
+        0,
+        "brings parents or guardians in",
+        r"\b(?:ask|asking|check with|tell|let|cc|text|call) (?:ur|your) (?:mom|mum|dad|parents?|folks|guardian)s?\b(?! (?:dont|don'?t|wouldn'?t|would not|can'?t))",
+        r"\b(?:ur|your) (?:mom|mum|dad|parents?|guardian)s? (?:said|says|told me|knows?|already knows|can (?:pick|come|drop|join|sign)|signed|asked me)\b",
+        r"\bparents? (?:can|may|will|should) (?:pick (?:up|them up|you up)|drop off|come|join|sign)\b",
+        r"\b(?:permission (?:slip|form)|consent form|parents? evening|parent teacher)\b",
+        r"\bwith (?:ur|your) (?:mom|mum|dad|parents|family)\b",
+    ),
+)
+CONTEXT_NAMES = tuple(t.name for t in CONTEXT)
+# "this guy keeps asking me to ...": a tactic in reported speech is a report, not an
+# approach; the frame alone ("he said hi") means nothing.
+_REPORT_FRAME = re.compile(
+    r"\b(?:he|she|they|this (?:guy|girl|man|person|dude|account|adult|creep)|some ?(?:one|1|body|guy|girl|man|random|adult|person|rando)|a (?:guy|man|stranger|random|creep|grown ?up)|the (?:guy|man|person) from)\b.{0,50}\b(?:said|says|told me|asked me|asks me|keeps? (?:asking|messaging|texting|saying|sending)|wants? me to|wanted me to|sent me|tried to|was asking|offered me)\b"
+)
+
 TACTICS_BY_NAME = {t.name: t for t in TACTICS}
 DISCLOSURES = ("minor_disclosure", "adult_disclosure")
 """Facts about a speaker rather than tactics aimed at the other person."""
@@ -1014,6 +1052,12 @@ def detect(normalized: str) -> tuple[Hit, ...]:
     if not normalized:
         return ()
     hits = [Hit(t.name, t.weight) for t in TACTICS if t.pattern.search(normalized)]
+    context = {t.name for t in CONTEXT if t.pattern.search(normalized)}
+    if hits and _REPORT_FRAME.search(normalized):
+        context.add("concern_report")
+    if any(hit.name == "secrecy" for hit in hits):
+        context.discard("parent_involvement")  # "dont tell your parents"
+    hits += [Hit(name, 0.0) for name in CONTEXT_NAMES if name in context]
     if lexicon.contains_sexual_term(normalized):
         hits.append(Hit(SEXUAL_CONTENT, SEXUAL_CONTENT_WEIGHT))
     return tuple(hits)
