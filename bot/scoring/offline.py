@@ -74,7 +74,7 @@ def score_conversation(
         peak=max(trajectory, default=0.0),
         level=thresholds.level_for(final),
         alert_at=alert_at,
-        suspect=risk.suspect if risk and risk.probability > 0 else None,
+        suspect=risk.suspect if risk else None,
         signals=signals,
         length=len(conversation.messages),
         trajectory=tuple(trajectory),
