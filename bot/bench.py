@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Settings
-from bot.engine import Engine
+from bot.engine import Engine, _Conversation
 from bot.models import AgeBand, ConversationKey, Message, Participant
 from bot.scoring import load_scorer
 from bot.scoring.state import ConversationState
@@ -116,6 +116,8 @@ class BenchResult:
     p99_ms: float
     peak_rss_mb: float
     bytes_per_conversation: float
+    bytes_per_full_window: float
+    """The same for a conversation whose window is full (the bound)."""
     cost_ratio_200_vs_10: float
     cost_10_us: float
     cost_200_us: float
@@ -200,23 +202,25 @@ async def _cost_at_window(settings: Settings, window: int, probes: int = 400) ->
     return statistics.median(timings) * 1e6
 
 
-def _bytes_per_conversation(
-    settings: Settings, messages: list[Message], conversations: int
-) -> float:
-    """Memory held by the scoring state of the tracked conversations, per conversation."""
-    scorer = load_scorer(settings)
-    observations = [scorer.observe(m, i) for i, m in enumerate(messages)]
+def _bytes_per_conversation(settings: Settings, messages: list[Message]) -> float:
+    """Memory the engine holds per tracked conversation (scoring window, totals, seen
+    ids, participants), after ``messages``: measured with tracemalloc."""
+    engine = Engine(settings, sqlite_store(settings.storage.data_dir / "unused.db"),
+                    load_scorer(settings))  # fmt: skip
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
-    states: dict[ConversationKey, ConversationState] = {}
-    for message, observation in zip(messages, observations, strict=True):
+    hot: dict[ConversationKey, _Conversation] = {}
+    for message in messages:
         key = ConversationKey.dm("bench", message.space_id, message.channel_id)
-        state = states.setdefault(key, ConversationState(settings.storage.window_messages))
-        state.add(observation, message.author.age_band)
+        conversation = hot.get(key)
+        if conversation is None:
+            state = ConversationState(settings.storage.window_messages)
+            conversation = hot[key] = _Conversation(key, state)
+        engine._observe(conversation, message)
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-    return grown / max(len(states), 1)
+    return grown / max(len(hot), 1)
 
 
 def run_bench(messages: int = 20_000, conversations: int = 2_000) -> BenchResult:
@@ -226,7 +230,9 @@ def run_bench(messages: int = 20_000, conversations: int = 2_000) -> BenchResult
         elapsed, latencies = asyncio.run(_throughput(settings, load))
         cost_10 = asyncio.run(_cost_at_window(settings, 10))
         cost_200 = asyncio.run(_cost_at_window(settings, 200))
-        per_conversation = _bytes_per_conversation(settings, load, conversations)
+        per_conversation = _bytes_per_conversation(settings, load)
+        window = settings.storage.window_messages
+        full = _bytes_per_conversation(settings, generate_load(50 * window * 2, 50, seed=2))
     ordered = sorted(latencies)
     return BenchResult(
         messages=messages,
@@ -236,6 +242,7 @@ def run_bench(messages: int = 20_000, conversations: int = 2_000) -> BenchResult
         p99_ms=round(ordered[int(len(ordered) * 0.99)] * 1000, 3),
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         bytes_per_conversation=round(per_conversation),
+        bytes_per_full_window=round(full),
         cost_ratio_200_vs_10=round(cost_200 / cost_10, 3),
         cost_10_us=round(cost_10, 1),
         cost_200_us=round(cost_200, 1),

@@ -41,7 +41,9 @@ from bot.tracker import Tracker
 
 log = logging.getLogger(__name__)
 
-MAX_HOT_CONVERSATIONS = 20_000
+MAX_HOT_CONVERSATIONS = 10_000
+"""Conversations kept in memory; older ones are rebuilt from the store when they speak
+again. At most ~90 KB each with a full 200-message window (`watchkeeper bench`)."""
 FLUSH_EVERY = 256
 """Buffered window writes are flushed after this many messages (and on every case)."""
 

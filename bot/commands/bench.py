@@ -29,7 +29,10 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     print(f"messages per second         {result.messages_per_second:,.0f}")
     print(f"latency p50 / p99           {result.p50_ms:.2f} ms / {result.p99_ms:.2f} ms")
     print(f"peak RSS                    {result.peak_rss_mb:.0f} MB")
-    print(f"state per conversation      {result.bytes_per_conversation:,.0f} bytes")
+    print(
+        f"state per conversation      {result.bytes_per_conversation:,.0f} bytes "
+        f"({result.bytes_per_full_window:,.0f} with a full window)"
+    )
     print(
         f"cost at window 10 / 200     {result.cost_10_us:.0f} us / {result.cost_200_us:.0f} us"
         f"  (ratio {result.cost_ratio_200_vs_10:.2f})"

@@ -77,21 +77,25 @@ def age_answer(normalized: str) -> int | None:
     return age if 6 <= age <= 79 else None
 
 
-def base_observation(message: Message, seq: int, text_sum: int = 0, tokens: int = 0) -> Observation:
+def base_observation(message: Message, seq: int, text_sum: int = 0) -> Observation:
     normalized = normalize(message.text)
+    hits = sig.detect(normalized)
+    age = age_answer(normalized)
+    # Only a message that can become evidence keeps a quote and a link: the window of
+    # an ordinary conversation stays small.
+    evidence = bool(hits) or age is not None
     return Observation(
         seq=seq,
         message_id=message.message_id,
         author_id=message.author.user_id,
         ts=message.ts,
-        hits=sig.detect(normalized),
+        hits=hits,
         is_question=is_question(normalized),
         text_sum=text_sum,
-        token_count=tokens,
-        quote=sig.quote(message.text),
+        quote=sig.quote(message.text) if evidence else "",
         channel_id=message.channel_id,
-        link=message.link,
-        age_answer=age_answer(normalized),
+        link=message.link if evidence else None,
+        age_answer=age,
     )
 
 

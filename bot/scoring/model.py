@@ -122,7 +122,7 @@ class ModelScorer:
 
     def observe(self, message: Message, seq: int) -> Observation:
         normalized = normalize(message.text)
-        return base_observation(message, seq, self.text_contribution(normalized), 1)
+        return base_observation(message, seq, self.text_contribution(normalized))
 
     def text_score(self, text_sum: int, messages: int) -> float:
         """The text model's logit for an author: intercept + w . (sum of x) / sqrt(n)."""

@@ -29,7 +29,6 @@ class Observation:
     is_question: bool
     text_sum: float
     """The text model's score contribution of this message (0 for the rule scorer)."""
-    token_count: int
     quote: str
     channel_id: str = ""
     link: str | None = None
@@ -42,7 +41,6 @@ class AuthorTotals:
     messages: int = 0
     questions: int = 0
     text_sum: float = 0.0
-    tokens: int = 0
     tactic_seqs: dict[str, deque[int]] = field(default_factory=dict)
     """For each signal name, the sequence numbers of the window's messages showing it."""
 
@@ -81,7 +79,6 @@ class ConversationState:
         totals.messages += 1
         totals.questions += observation.is_question
         totals.text_sum += observation.text_sum
-        totals.tokens += observation.token_count
         for hit in observation.hits:
             totals.tactic_seqs.setdefault(hit.name, deque()).append(observation.seq)
         evicted = []
@@ -111,7 +108,6 @@ class ConversationState:
         totals.messages -= 1
         totals.questions -= old.is_question
         totals.text_sum -= old.text_sum
-        totals.tokens -= old.token_count
         for hit in old.hits:
             totals.tactic_seqs[hit.name].popleft()
         if totals.messages == 0:
