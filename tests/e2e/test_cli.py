@@ -109,3 +109,13 @@ def test_run_skips_bad_stream_lines(tmp_path: Path, line: str) -> None:
     result = wk("run", cwd=tmp_path, stdin=line + '\n{"author": "a", "text": "hi"}\n')
     assert result.returncode == 0
     assert "stdin:1: skipped" in result.stderr
+
+
+def test_bench_reports_every_figure(tmp_path: Path) -> None:
+    result = wk("bench", "--json", "--messages", "400", "--conversations", "40", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    for key in ("messages_per_second", "p50_ms", "p99_ms", "peak_rss_mb",
+                "bytes_per_conversation", "cost_ratio_200_vs_10"):  # fmt: skip
+        assert isinstance(figures[key], int | float) and figures[key] > 0
+    assert figures["p50_ms"] <= figures["p99_ms"]
