@@ -147,14 +147,6 @@ class SqlStore(DeliveryQueries, RetentionQueries):
         )
         return [message_from_row(row) for row in rows]
 
-    async def trim_window(self, conversation: str, keep: int) -> None:
-        """Delete all but the newest ``keep`` messages of a conversation."""
-        await self.driver.execute(
-            "DELETE FROM messages WHERE conversation = ? AND id NOT IN "
-            "(SELECT id FROM messages WHERE conversation = ? ORDER BY id DESC LIMIT ?)",
-            (conversation, conversation, keep),
-        )
-
     async def save_conversation(
         self,
         conversation: str,

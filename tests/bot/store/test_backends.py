@@ -66,17 +66,10 @@ async def test_window_round_trip_keeps_every_field(store: SqlStore) -> None:
     assert window[1].age_band.value == "minor"
 
 
-async def test_window_limit_and_trim(store: SqlStore) -> None:
+async def test_window_limit(store: SqlStore) -> None:
     items = [StoredMessage("k", message(ADULT, f"m{i}", at=i)) for i in range(10)]
     await store.append_messages(items)
     assert [w.message.text for w in await store.load_window("k", 3)] == ["m7", "m8", "m9"]
-    await store.trim_window("k", 4)
-    assert [w.message.text for w in await store.load_window("k", 100)] == [
-        "m6",
-        "m7",
-        "m8",
-        "m9",
-    ]
 
 
 async def test_save_conversation_upserts(store: SqlStore) -> None:
