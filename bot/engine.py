@@ -188,7 +188,6 @@ class Engine:
                 score.signals,
                 evidence,
                 participants,
-                notify=verdict is Verdict.UPGRADE,
             )
             case = await self.store.get_case(conversation.case.id)
             assert case is not None
@@ -198,7 +197,7 @@ class Engine:
         await self._flush()
         conversation.case = case
         self.delivery_wakeup.set()
-        return case if verdict is not Verdict.REFRESH else None
+        return case
 
     def _evidence(self, conversation: _Conversation, score: Score) -> list[EvidenceRef]:
         wanted = {signal.message_id for signal in score.signals}

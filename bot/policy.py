@@ -25,7 +25,8 @@ class Verdict(StrEnum):
     UPGRADE = "upgrade"
     """The open case reached a higher level: update its alert in place."""
     REFRESH = "refresh"
-    """The open case shows a new kind of warning sign at the same level: store it quietly."""
+    """The open case shows a new kind of warning sign at the same level: the alert is
+    edited in place to show it (no new message)."""
 
 
 class Policy:

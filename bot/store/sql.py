@@ -239,9 +239,8 @@ class SqlStore(DeliveryQueries, RetentionQueries):
         signals: Sequence[Signal],
         evidence: Sequence[EvidenceRef],
         participants: Sequence[Participant],
-        notify: bool,
     ) -> None:
-        """Refresh a case with the latest risk; ``notify`` re-renders the posted alert."""
+        """Refresh a case with the latest risk and re-render its posted alert in place."""
         now = to_epoch(utcnow())
         async with self.driver.transaction() as tx:
             await tx.execute(
@@ -257,15 +256,12 @@ class SqlStore(DeliveryQueries, RetentionQueries):
                     case_id,
                 ),
             )
-            if notify:
-                rows = await tx.fetch(
-                    "SELECT platform, space_id FROM cases WHERE id = ?", (case_id,)
-                )
-                platform, space_id = rows[0]
-                await self._enqueue(tx, case_id, platform, space_id, "update", now)
-                await self._audit(
-                    tx, "case_upgraded", "watchkeeper", {"case_id": case_id, "level": level.value}
-                )
+            rows = await tx.fetch("SELECT platform, space_id FROM cases WHERE id = ?", (case_id,))
+            platform, space_id = rows[0]
+            await self._enqueue(tx, case_id, platform, space_id, "update", now)
+            await self._audit(
+                tx, "case_updated", "watchkeeper", {"case_id": case_id, "level": level.value}
+            )
 
     async def get_case(self, case_id: int) -> Case | None:
         rows = await self.driver.fetch(

@@ -115,7 +115,7 @@ async def test_decision_changes_state_and_audits(store: SqlStore) -> None:
 
 async def test_upgrade_enqueues_an_update(store: SqlStore) -> None:
     case = await store.create_case(new_case())
-    await store.update_case_risk(case.id, Level.CRITICAL, 0.97, [], [], [ADULT], notify=True)
+    await store.update_case_risk(case.id, Level.CRITICAL, 0.97, [], [], [ADULT])
     refreshed = await store.get_case(case.id)
     assert refreshed is not None and refreshed.level is Level.CRITICAL
     jobs = await store.due_deliveries(utcnow() + timedelta(seconds=1), limit=10)
