@@ -1,0 +1,238 @@
+"""The building blocks of the signal patterns: how people type common words, and the
+``Tactic`` type whose patterns compile into one fast regular expression each.
+
+Every pattern implicitly starts at a word boundary. The patterns of one tactic are
+compiled into one regular expression whose branches are grouped by their first
+characters (see ``_compile``), which keeps ``signals.detect`` fast on every message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+# -- building blocks (normalised text: lowercase, elongations cut to two letters) --
+YOU = r"(?:you|u|ya|yu|yuo|yoo)"
+YOUR = r"(?:your|ur|yur|yor|you'?re|youre|yours)"
+YOURE = r"(?:you'?re|youre|u'?re|ur|u r|you are|u are|your)"
+ARE = r"(?:are|r|re|ar)"
+IM = r"(?:i'?m|im|i am|iam)"
+BE = r"(?:be|b)"
+TO = r"(?:to|2)"
+WHAT = r"(?:wh?at+|wut|wot|wht)"
+WHATS = r"(?:wh?at+'?s|wh?at+ is|wuts|wots|whts)"
+WHY = r"(?:why+|y|wy)"
+ABOUT = r"(?:about|abt|bout|abour)"
+DONT = r"(?:don'?t|dont|do not|dnt|dun|doesn'?t|doesnt|does not)"
+WONT = r"(?:won'?t|wont|will not|wouldn'?t|wouldnt|would not)"
+CANT = r"(?:can'?t|cant|cannot|can not)"
+NOONE = r"(?:no+ ?one|no+ ?body|none of them)"
+ILL = r"(?:i'?ll|ill|i will|i can|i could|let me|lemme|i'?d|i wanna|i want to|imma|i'?m gonna|im gonna|i'?m going to|im going to)"
+OFFER = rf"(?:{ILL}|want me {TO}|wanna me {TO}|should i|i would|i just|i'?ll just|ill just)"
+LETS = r"(?:let'?s|lets|let us|we should|we could|we can|can we|could we|shall we|should we|wanna|want to|u wanna|you wanna|i wanna|i want to|how about we|why dont we|why don'?t we)"
+PARENTS = r"(?:parents?|parnts|rents|mom|mum|mommy|mummy|mam|mama|moms|mums|dad|daddy|dads|folks|family|fam|step ?(?:mom|mum|dad)|mother|father|grandma|grandpa|nan|gran|guardians?|carers?|sister|brother|sis|bro|siblings?)"
+MOMDAD = r"(?:parents?|parnts|rents|mom|mum|mommy|mummy|mam|mama|dad|daddy|folks|step ?(?:mom|mum|dad)|mother|father|guardians?)"
+APP = r"(?:snap ?chat|snap|sc|insta(?:gram)?|ig|whats ?app|wa|telegram|tele|kik|discord|disc|skype|tik ?tok|we ?chat|signal|facetime|messenger|viber|wickr|threema|imessage|line app|session app|email)"
+APP_Q = r"(?:snap ?chat|snap|sc|insta(?:gram)?|ig|whats ?app|wa|telegram|kik|discord|disc|skype|tik ?tok|tt|we ?chat|viber|wickr|messenger|facetime|signal|threema|email|e-mail|a phone number|phone number|a number|a cell|a cell ?phone)"
+HANDLE = r"(?:phone ?(?:number|#|num)?|number|num|digits|#|cell|mobile|snap ?chat|snap|sc|insta(?:gram)?|ig|whats ?app|wa|telegram|tele|kik|discord|disc|skype|tik ?tok|tt|signal|wickr|viber|email|e-mail|gmail|@|user ?name|user|handle|tag|contact|socials)"
+PIC = rf"(?:pics?|pix|picture|pictures|photos?|pho|selfies?|snaps?|vids?|videos?|face ?reveal|one of {YOU})"
+MINOR_AGE = r"(?:1[0-7]|[89]|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)"
+AGE_NUM = r"(?:[89]|1\d|2[01]|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen)"
+ADULT_AGE = r"(?:1[89]|[2-6]\d|twenty\w*|thirty\w*|forty\w*|fifty\w*)"
+GRADE = r"(?:[4-9]th|1[0-2]th|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|grade [4-9]|grade 1[0-2])"
+NOT_A_QUANTITY = r"(?!\s*(?:min|mins|minutes|hours|hrs|h\b|km|miles|mi\b|%|:|\.\d|pm|am|dollars|bucks|\$|points|pts|kills|wins|games|levels?|times|people|ppl|of|in a row|more|left|percent|sec|secs|seconds|days|weeks|months|k\b|lbs|kg|ft|cm|inches|quid|pounds|euros|coins|robux|gems|years? (?:ago|later|from))|\s*-\s*\d)"
+
+
+@dataclass(frozen=True, slots=True)
+class Tactic:
+    name: str
+    weight: float
+    """How strongly this sign alone suggests grooming, for the rule-based scorer."""
+    stage: int
+    """Rough position in the grooming progression, 1 (access) .. 6 (pressure)."""
+    description: str
+    pattern: re.Pattern[str]
+    parts: tuple[str, ...] = ()
+    """The source patterns, each implicitly anchored at a word boundary."""
+
+
+_QUANTIFIERS = ("?", "*", "+", "{")
+
+
+def _group_end(text: str, start: int) -> int:
+    """Index of the ``)`` closing the group opened at ``start``."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(text, i) + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError(f"unbalanced group in {text!r}")
+
+
+def _class_end(text: str, start: int) -> int:
+    i = start + 1
+    if i < len(text) and text[i] == "^":
+        i += 1
+    if i < len(text) and text[i] == "]":
+        i += 1
+    while text[i] != "]":
+        i += 2 if text[i] == "\\" else 1
+    return i
+
+
+def _alternatives(body: str) -> list[str]:
+    """Split a group's body on its top-level ``|``."""
+    out, depth, i, last = [], 0, 0, 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(body, i) + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(body[last:i])
+            last = i + 1
+        i += 1
+    out.append(body[last:])
+    return out
+
+
+def _heads(part: str, top: bool = True, depth: int = 0) -> list[tuple[str | None, str]]:
+    """Rewrite ``part`` as alternatives ``(first literal char, rest)``.
+
+    An exact rewrite: ``(?:a|b)x`` is ``ax|bx`` and ``c?x`` is ``cx|x``. What cannot
+    be rewritten (lookarounds, anchors, escapes such as ``\\d``, quantified groups)
+    is returned whole, with ``None`` as its first character. At the top level a
+    leading ``\\b`` is dropped: every pattern is anchored at a word boundary anyway.
+    """
+    if depth > 8 or not part:
+        return [(None, part)]
+    if part.startswith(r"\b"):
+        return _heads(part[2:], top, depth + 1) if top else [(None, part)]
+    ch = part[0]
+    if part.startswith("(?:"):
+        end = _group_end(part, 0)
+        body, rest = part[3:end], part[end + 1 :]
+        if rest[:1] == "?" and rest[1:2] not in ("?", "+"):
+            return _heads(f"(?:{body}){rest[1:]}", top, depth + 1) + _heads(
+                rest[1:], top, depth + 1
+            )
+        if rest[:1] in _QUANTIFIERS:
+            return [(None, part)]
+        # Alternatives that share a first character share one copy of ``rest``.
+        by_first: dict[str, list[str]] = defaultdict(list)
+        out: list[tuple[str | None, str]] = []
+        for alt in _alternatives(body):
+            if not alt:
+                out += _heads(rest, top, depth + 1)
+                continue
+            for first, tail in _heads(alt, top, depth + 1):
+                if first is None:
+                    out.append((None, f"(?:{tail}){rest}"))
+                elif tail not in by_first[first]:
+                    by_first[first].append(tail)
+        for first, tails in by_first.items():
+            joined = (
+                tails[0] if len(tails) == 1 and "|" not in tails[0] else f"(?:{'|'.join(tails)})"
+            )
+            out.append((first, joined + rest))
+        return out
+    if ch == "[":
+        end = _class_end(part, 0)
+        body, rest = part[1:end], part[end + 1 :]
+        if body.startswith("^") or "\\" in body or rest[:1] in _QUANTIFIERS:
+            return [(None, part)]
+        chars: list[str] = []
+        i = 0
+        while i < len(body):
+            if i + 2 < len(body) and body[i + 1] == "-":
+                chars += [chr(c) for c in range(ord(body[i]), ord(body[i + 2]) + 1)]
+                i += 3
+            else:
+                chars.append(body[i])
+                i += 1
+        return [(c, rest) for c in chars]
+    if ch == "\\":
+        if part[1:2].isalnum():
+            return [(None, part)]
+        ch, rest = part[1], part[2:]
+    elif ch in ".^$()|*+?{}":
+        return [(None, part)]
+    else:
+        rest = part[1:]
+    if rest[:1] == "?" and rest[1:2] not in ("?", "+"):
+        return [(ch, rest[1:]), *_heads(rest[1:], top, depth + 1)]
+    if rest[:1] == "+" and rest[1:2] not in ("?", "+"):
+        return [(ch, re.escape(ch) + "*" + rest[1:])]
+    if rest[:1] in _QUANTIFIERS:
+        return [(None, part)]
+    return [(ch, rest)]
+
+
+_TRIE_DEPTH = 3
+
+
+def _trie(alternatives: list[str], top: bool, depth: int = 0) -> str:
+    """An alternation of ``alternatives`` with branches grouped by leading characters."""
+    buckets: dict[str, list[str]] = defaultdict(list)
+    whole: list[str] = []
+    for alternative in alternatives:
+        for first, rest in _heads(alternative, top):
+            if first is None:
+                if top and not rest:
+                    raise ValueError(f"pattern can match the empty string: {alternative!r}")
+                if rest not in whole:
+                    whole.append(rest)
+            elif rest not in buckets[first]:
+                buckets[first].append(rest)
+    branches = []
+    for c, rests in sorted(buckets.items()):
+        inner = (
+            _trie(rests, False, depth + 1)
+            if depth + 1 < _TRIE_DEPTH and len(rests) > 1
+            else "|".join(rests)
+        )
+        branches.append(f"{re.escape(c)}(?:{inner})")
+    branches += [f"(?:{p})" for p in whole]
+    return "|".join(branches)
+
+
+def _compile(parts: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex equivalent to ``\\b(?:part1|part2|...)``, branches grouped as a trie.
+
+    Python's regex engine tries every branch of an alternation at every position; a
+    branch that starts with a literal character is rejected in one step, so grouping
+    the branches by their first characters makes a search several times faster.
+    """
+    return re.compile(r"\b(?:" + _trie([f"(?:{p})" for p in parts], True) + ")")
+
+
+def reference_pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
+    """The plain alternation that ``_compile`` must be equivalent to (for tests)."""
+    return re.compile("|".join(rf"\b(?:{p})" for p in parts))
+
+
+def _tactic(name: str, weight: float, stage: int, description: str, *parts: str) -> Tactic:
+    return Tactic(name, weight, stage, description, _compile(parts), parts)
+
+
+SUBJ_YOU = rf"(?:{ARE} {YOU}|{YOURE}|{YOU})"
+QUALIFIERS = r"(?:(?:like|only|just|prob|probably|def|defo|definitely|literally|barely|maybe|about|around|under|over|not even|still|even|what|wat|whatt|wut|like what|what like|at least|atleast) )"
