@@ -28,10 +28,6 @@ class StoredMessage:
         return self.message.author.age_band
 
 
-def stored(conversation: str, message: Message) -> StoredMessage:
-    return StoredMessage(conversation, message)
-
-
 def message_from_row(row: Sequence[Any]) -> StoredMessage:
     (
         conversation,
