@@ -69,6 +69,7 @@ def author_feature_names() -> list[str]:
         "concern_report",
         "partner_concern_report",
         "parent_involvement",
+        "partner_discomfort",
     ]
     names += [f"t:{name}" for name in TACTIC_NAMES]
     return names
@@ -112,6 +113,7 @@ def author_features(
         math.log1p(totals.count("concern_report")),
         math.log1p(sum(t.count("concern_report") for a, t in state.authors.items() if a != author)),
         math.log1p(totals.count("parent_involvement")),
+        math.log1p(sum(t.count("discomfort") for a, t in state.authors.items() if a != author)),
         *(float(math.log1p(totals.count(n))) for n in TACTIC_NAMES),
     ]
 

@@ -156,6 +156,9 @@ _TEXT_SPEAK = {
     "str8": "straight",
     "f2f": "face to face",
     "2gether": "together",
+    "ru": "r u",
+    "hru": "how r u",
+    "wru": "where r u",
 }
 
 _EMOJI_WORDS = {

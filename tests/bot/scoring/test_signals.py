@@ -273,3 +273,31 @@ def test_detect_has_no_catastrophic_backtracking() -> None:
 def test_at_most_one_hit_per_name() -> None:
     hits = detect(normalize("dont tell anyone, dont tell ur mum, delete our chat, between us"))
     assert len({h.name for h in hits}) == len(hits)
+
+
+@pytest.mark.parametrize(
+    ("signal", "text"),
+    [
+        ("concern_report", "this guy keeps asking me to keep a secret and add him on snap"),
+        ("concern_report", "if anyone online asks u to keep a secret from me, tell me"),
+        ("parent_involvement", "practice moved, parents can pick up at the gym"),
+        ("discomfort", "lol thats kinda weird"),
+        ("discomfort", "my mom says no"),
+        ("age_probe", "ru under 18?"),
+        ("risk_assessment", "are your parents the type to snoop"),
+    ],
+)
+def test_context_signals(signal: str, text: str) -> None:
+    assert signal in names(text)
+
+
+@pytest.mark.parametrize(
+    ("signal", "text"),
+    [
+        ("concern_report", "he said hi"),
+        ("parent_involvement", "dont tell your parents"),
+        ("discomfort", "the weather is weird today"),
+    ],
+)
+def test_context_signals_need_their_frame(signal: str, text: str) -> None:
+    assert signal not in names(text)
