@@ -70,6 +70,7 @@ def author_feature_names() -> list[str]:
         "partner_concern_report",
         "parent_involvement",
         "partner_discomfort",
+        "surprise",
     ]
     names += [f"t:{name}" for name in TACTIC_NAMES]
     return names
@@ -114,6 +115,7 @@ def author_features(
         math.log1p(sum(t.count("concern_report") for a, t in state.authors.items() if a != author)),
         math.log1p(totals.count("parent_involvement")),
         math.log1p(sum(t.count("discomfort") for a, t in state.authors.items() if a != author)),
+        math.log1p(sum(t.count("surprise") for t in state.authors.values())),
         *(float(math.log1p(totals.count(n))) for n in TACTIC_NAMES),
     ]
 

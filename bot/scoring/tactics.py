@@ -821,6 +821,16 @@ CONTEXT: tuple[Tactic, ...] = (
         r"\b(?:stop|pls stop|please stop|leave me alone)\b",
     ),
     _tactic(
+        "surprise",
+        0.0,
+        0,
+        "keeps a happy surprise (a party, a present, a new pet)",
+        r"\bsurprise\b",
+        r"\b(?:birthday|bday|b-day|anniversary|xmas|christmas) (?:party|present|gift|cake|plan)s?\b",
+        r"\bfor (?:mom|mum|dad|grandma|grandpa|her|him|them|\w+'?s) (?:birthday|bday|anniversary)\b",
+        r"\b(?:we'?re|were|we are) (?:getting|adopting|having) (?:a )?(?:new )?(?:cat|dog|puppy|kitten|baby|pet|hamster|bunny)\b",
+    ),
+    _tactic(
         "parent_involvement",
         0.0,
         0,

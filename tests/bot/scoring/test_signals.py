@@ -283,6 +283,7 @@ def test_at_most_one_hit_per_name() -> None:
         ("parent_involvement", "practice moved, parents can pick up at the gym"),
         ("discomfort", "lol thats kinda weird"),
         ("discomfort", "my mom says no"),
+        ("surprise", "can u keep a secret? were getting a cat"),
         ("age_probe", "ru under 18?"),
         ("risk_assessment", "are your parents the type to snoop"),
     ],
@@ -297,6 +298,7 @@ def test_context_signals(signal: str, text: str) -> None:
         ("concern_report", "he said hi"),
         ("parent_involvement", "dont tell your parents"),
         ("discomfort", "the weather is weird today"),
+        ("surprise", "secret santa"),
     ],
 )
 def test_context_signals_need_their_frame(signal: str, text: str) -> None:
