@@ -185,7 +185,8 @@ class OutboxWorker:
         except Exception as exc:  # a sink bug must not stop delivery for every space
             log.exception("delivery %d: the %s sink failed", claim.lead.id, claim.lead.platform)
             return await self._failed(claim, f"{type(exc).__name__}: {exc}", False, None)
-        await self.store.mark_delivered(claim, message_id, self.clock())
+        rendered = cases[0].updated_at if claim.kind == "update" and cases else None
+        await self.store.mark_delivered(claim, message_id, self.clock(), rendered)
         metrics.delivered(claim.lead.platform, claim.kind)
         numbers = ", ".join(str(case.number) for case in cases) or "purged"
         log.info("delivered %s for case %s (%s)", claim.kind, numbers, claim.lead.space_id)
@@ -206,6 +207,8 @@ class OutboxWorker:
             return await sink.post_digest(claim.lead.space_id, cases, claim.key)
         case = cases[0]
         if case.platform_message_id:
+            if await self.store.last_rendered(case.id) == case.updated_at:
+                return case.platform_message_id  # already shows this version of the case
             await sink.update(case, case.platform_message_id)
             return case.platform_message_id
         return None  # listed in a digest: there is no alert of its own to edit

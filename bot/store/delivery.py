@@ -122,6 +122,15 @@ class DeliveryQueries:
     async def _enqueue(
         self, tx: Driver, case_id: int, platform: str, space_id: str, kind: str, now: float
     ) -> None:
+        if kind == "update":
+            # An update not yet claimed will render the case as it is when it runs, so
+            # one is enough; one already being sent may have rendered an older state.
+            waiting = await tx.fetch(
+                "SELECT id FROM outbox WHERE case_id = ? AND kind = 'update' AND state = 'pending'",
+                (case_id,),
+            )
+            if waiting:
+                return
         await tx.insert(
             "INSERT INTO outbox (case_id, platform, space_id, kind, next_attempt_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -203,16 +212,24 @@ class DeliveryQueries:
         return [_Row.of(r) for r in rows]
 
     async def mark_delivered(
-        self, claim: Claim, platform_message_id: str | None, now: datetime
+        self,
+        claim: Claim,
+        platform_message_id: str | None,
+        now: datetime,
+        rendered: datetime | None = None,
     ) -> None:
-        """Record success; a post's message id is kept on its case for later edits."""
+        """Record success; a post's message id is kept on its case for later edits.
+
+        ``rendered``: the case version (its ``updated_at``) an update showed, so a later
+        update job with nothing new to show is not sent again."""
         ids = [job.id for job in claim.jobs]
+        payload = json.dumps({"rendered": to_epoch(rendered)} if rendered else {})
         async with self.driver.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET state = 'sent', sent_at = ?, platform_message_id = ?, "
-                "claimed_until = NULL, last_error = NULL "
+                "claimed_until = NULL, last_error = NULL, payload = ? "
                 f"WHERE claimed_by = ? AND state = 'sending' AND id IN ({_marks(len(ids))})",
-                (to_epoch(now), platform_message_id, claim.token, *ids),
+                (to_epoch(now), platform_message_id, payload, claim.token, *ids),
             )
             if claim.kind == "post" and platform_message_id is not None:
                 await tx.execute(
@@ -287,6 +304,16 @@ class DeliveryQueries:
             StaleJob(int(i), int(c), int(n), p, s, k, int(a), e, from_epoch(at))
             for i, c, n, p, s, k, a, e, at in rows
         ]
+
+    async def last_rendered(self, case_id: int) -> datetime | None:
+        """The case version the last delivered update of a case showed."""
+        rows = await self.driver.fetch(
+            "SELECT payload FROM outbox WHERE case_id = ? AND kind = 'update' AND state = 'sent' "
+            "ORDER BY id DESC LIMIT 1",
+            (case_id,),
+        )
+        rendered = json.loads(rows[0][0]).get("rendered") if rows else None
+        return from_epoch(rendered) if rendered is not None else None
 
     async def deliveries_of(self, case_id: int) -> list[dict[str, Any]]:
         """A case's delivery jobs, for ``watchkeeper case``."""

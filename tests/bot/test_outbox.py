@@ -272,6 +272,38 @@ async def test_updates_edit_posted_alerts_and_skip_digest_entries(store: SqlStor
     assert sink.edits == [(sink.messages[0][0], 1)]
 
 
+async def test_updates_waiting_together_edit_the_alert_once(store: SqlStore) -> None:
+    case = await store.create_case(new_case("s1", 1))
+    sink = FakePlatform()
+    await worker(store, sink).deliver_due()  # the post
+    for level in (Level.HIGH, Level.CRITICAL):
+        await store.update_case_risk(case.id, level, 0.95, [], [], [])
+    await store.record_decision(Decision(case.id, Action.ACKNOWLEDGE, "mod", "Mod", T0), 365)
+    jobs = [j for j in await store.deliveries_of(case.id) if j["kind"] == "update"]
+    assert len(jobs) == 1  # changes made before the edit is sent share one edit
+    await worker(store, sink).deliver_due()
+    assert sink.edits == [(sink.messages[0][0], 1)]
+
+
+async def test_an_update_with_nothing_new_is_not_sent_again(store: SqlStore) -> None:
+    case = await store.create_case(new_case("s1", 1))
+    sink = FakePlatform()
+    await store.update_case_risk(case.id, Level.CRITICAL, 0.95, [], [], [])
+    await worker(store, sink).deliver_due()
+    assert len(sink.edits) == 1
+    # A second edit job for the same version (queued while the first was being sent).
+    rows = await store.driver.fetch("SELECT platform, space_id FROM cases WHERE id = ?", (case.id,))
+    async with store.driver.transaction() as tx:
+        await tx.insert(
+            "INSERT INTO outbox (case_id, platform, space_id, kind, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, 'update', 0, 0)",
+            (case.id, *rows[0]),
+        )
+    await worker(store, sink).deliver_due()
+    assert len(sink.edits) == 1
+    assert all(j["state"] == "sent" for j in await store.deliveries_of(case.id))
+
+
 async def test_flood_in_the_engine_becomes_one_digest_on_the_console(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, alerts={"flood_limit": 2})
     store = sqlite_store(tmp_path / "wk.db")
