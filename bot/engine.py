@@ -84,7 +84,7 @@ class Engine:
     # -- messages ----------------------------------------------------------------------
 
     async def ingest(self, message: Message) -> Case | None:
-        """Take one message; returns the case it opened or upgraded, if any."""
+        """Take one message; returns the case it opened or updated, if any."""
         if not self.policy.watching(message):
             return None
         key = self.tracker.route(message)
