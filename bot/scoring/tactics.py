@@ -403,6 +403,7 @@ TACTICS: tuple[Tactic, ...] = (
         r"(?:incognito|private browsing|private tab)",
         rf"hide {YOUR} (?:phone|screen|messages|chats|dms)",
         r"(?:no+ ?one|nobody) (?:can|should|must) (?:ever )?find out",
+        r"(?:its|it'?s|this is|thats|that'?s) (?:our|just our) (?:little |own )?(?:thing|secret|deal)\b",
     ),
     _tactic(
         "isolation",
@@ -465,6 +466,10 @@ TACTICS: tuple[Tactic, ...] = (
         rf"(?:they|{YOUR} {PARENTS}) (?:{DONT}|never) want {YOU} {TO} {BE} happy",
         rf"(?:try|trying|want) {TO} keep us apart",
         rf"{YOUR} {PARENTS} (?:are|r|is) (?:way |so+ |too |just )?(?:too )?(?:strict|controlling|overprotective|unfair)\b",
+        rf"{YOU} can (?:only|just) (?:trust|talk to|rely on|count on) me\b",
+        r"(?:only|just) (?:trust|talk to|rely on) me\b",
+        rf"(?:people|they|{YOUR} (?:friends|{PARENTS})) (?:{DONT}|never) (?:even )?deserve {YOU}\b",
+        rf"(?:they|people|no ?one|nobody)(?: would| will|{WONT}| would never| will never)? (?:ever )?(?:understand|get) (?:us|what we have)\b",
     ),
     _tactic(
         "gifts",
@@ -668,6 +673,11 @@ TACTICS: tuple[Tactic, ...] = (
         r"(?:^|just |pls |please |omg |so+ )grow up\b(?! (?:in|there|with|watching|to|and|here|on))",
         rf"if {YOU} (?:really |actually )?(?:loved|liked|cared about|trusted) me {YOU}(?:'?d| would)",
         rf"(?:i'?ll|ill|i will|gonna) stop (?:talking|being friends) (?:to|with) {YOU}",
+        rf"{YOURE} (?:being )?(?:so+ |really |such a )?(?:difficult|dramatic|boring|a baby|childish|immature|no fun)\b",
+        r"(?:i )?thought we were (?:close|friends|besties|special|something)\b",
+        r"(?:do it|send it|send one|answer me|reply|prove it) or (?:i'?m|im|i'?ll|ill|we'?re|were) (?:done|leaving|gone|blocking|over)\b",
+        r"(?:every ?one|every1|everybody|all the other (?:girls|boys|kids)) (?:else )?(?:would|does|do it|did it|sends?)\b",
+        rf"{YOURE} (?:gonna|going to) make me (?:so+ )?(?:sad|cry|upset|mad|angry)\b",
     ),
     _tactic(
         "meeting",
@@ -818,7 +828,8 @@ CONTEXT: tuple[Tactic, ...] = (
         r"\bi (?:dont|don'?t|do not) (?:really )?(?:want|wanna|feel like|think i should|think thats)\b",
         r"\bmy (?:mom|mum|dad|parents?) (?:says?|said|would say|will say) no\b",
         r"\bwhy do (?:u|you) (?:want|need|ask|wanna know|keep asking)\b",
-        r"\b(?:stop|pls stop|please stop|leave me alone)\b",
+        r"^(?:pls |please |no |omg )?stop(?: it| that| pls| please| asking)?[.! ]*$",
+        r"\bleave me alone\b",
     ),
     _tactic(
         "surprise",

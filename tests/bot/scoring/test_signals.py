@@ -286,6 +286,10 @@ def test_at_most_one_hit_per_name() -> None:
         ("surprise", "can u keep a secret? were getting a cat"),
         ("age_probe", "ru under 18?"),
         ("risk_assessment", "are your parents the type to snoop"),
+        ("isolation", "u can only trust me"),
+        ("pressure", "do it or im done talking to u"),
+        ("pressure", "thought we were close"),
+        ("secrecy", "its our little thing"),
     ],
 )
 def test_context_signals(signal: str, text: str) -> None:
@@ -299,6 +303,7 @@ def test_context_signals(signal: str, text: str) -> None:
         ("parent_involvement", "dont tell your parents"),
         ("discomfort", "the weather is weird today"),
         ("surprise", "secret santa"),
+        ("discomfort", "stop hanging out with them"),
     ],
 )
 def test_context_signals_need_their_frame(signal: str, text: str) -> None:
