@@ -109,7 +109,7 @@ class FakeSlack:
     def __init__(
         self,
         *,
-        bot_token: str = "xoxb-fake-bot-token",
+        bot_token: str = "xoxb-fake",
         app_token: str = "xapp-1-fake-app-token",
         team_id: str = "T0FAKE",
         team_domain: str = "fake-team",

@@ -376,7 +376,7 @@ async def test_client_reconnects_after_disconnect(fake):
 @pytest.mark.asyncio
 async def test_auth_failures_and_scopes(fake):
     with pytest.raises(SlackApiError) as exc:
-        await web_client(fake, token="xoxb-not-a-real-token").auth_test()
+        await web_client(fake, token="xoxb-wrong").auth_test()
     assert exc.value.response["error"] == "invalid_auth"
 
     with pytest.raises(SlackApiError) as exc:

@@ -42,7 +42,7 @@ async def test_check_names_each_missing_scope(fake, tmp_path):
 
 
 async def test_check_reports_a_refused_bot_token_in_one_line(fake, tmp_path):
-    problems = await check(slack_settings(tmp_path, fake, bot_token="xoxb-not-a-real-token"))
+    problems = await check(slack_settings(tmp_path, fake, bot_token="xoxb-wrong"))
     assert len(problems) == 1  # nothing else can be checked without it
     assert problems[0].startswith("slack: the bot token was refused (invalid_auth): ")
 
