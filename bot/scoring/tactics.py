@@ -239,6 +239,9 @@ TACTICS: tuple[Tactic, ...] = (
         r"never (?:felt|connected) (?:like this|this way) (?:with|about|for) (?:any ?one|any ?body|some ?one)",
         rf"i (?:really |rly )?like {YOU} (?:a lot|alot|so+ much|more than)",
         rf"(?:smart|mature|grown up|wise) for {YOUR} age",
+        rf"{YOU} (?:light up|brighten|make) my (?:day|night|week)\b",
+        rf"{YOURE} the only (?:one|person) (?:who|that) (?:makes|can make) me (?:happy|smile|feel)",
+        rf"{YOURE} (?:gonna|going to) break (?:so many |some |a lot of )?hearts\b",
     ),
     _tactic(
         "relationship_probe",
@@ -330,6 +333,10 @@ TACTICS: tuple[Tactic, ...] = (
         rf"(?:do|does) (?:{YOUR} {PARENTS}|they) (?:ever )?(?:check|read|look at|go through) {YOUR} (?:phone|messages|texts|chats|dms|snap|insta|discord)",
         rf"(?:do|does) {YOU} (?:take|get|ride) the bus (?:home )?(?:alone|by {YOUR} ?self|on {YOUR} own)",
         rf"{WHAT} time (?:do|does) {YOUR} {PARENTS} (?:usually )?(?:leave for work|get back from work|get home from work|go {TO} (?:sleep|bed))",
+        r"who (?:else )?(?:is|s|lives?|stays?) (?:home|there|with (?:u|you)|in (?:ur|your) (?:house|room))\b",
+        rf"when (?:does|do|will) {YOUR} {PARENTS} (?:get off|finish|leave|go to|start) (?:work|their shift|the house)\b",
+        rf"(?:do|does) {YOUR} {PARENTS} (?:go out|work late|work nights|travel|leave (?:u|you) alone)(?: much| a lot| often)?\b",
+        r"(?:is|are) (?:any ?one|anybody|some ?one|they) (?:watching|looking|listening|reading)(?: (?:u|you|this|us|rn|right now|over (?:ur|your) shoulder))*[ ?!.]*$",
     ),
     _tactic(
         "secrecy",
@@ -734,6 +741,7 @@ TACTICS: tuple[Tactic, ...] = (
         r"(?:which|what) (?:shopping cent(?:re|er)|shops|mall|park|arcade|station) (?:is )?(?:near|close to|by|nearest|closest)",
         r"i (?:can|could) drive\b",
         rf"take {YOU} {TO} (?:get|grab) (?:food|lunch|dinner|coffee|ice cream)",
+        rf"when(?:s|'?s| is)? (?:the )?(?:best|good|a good) time to (?:see|meet|visit|come see|pick up) {YOU}\b",
     ),
     _tactic(
         "guilt_threat",

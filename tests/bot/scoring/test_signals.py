@@ -290,6 +290,8 @@ def test_at_most_one_hit_per_name() -> None:
         ("pressure", "do it or im done talking to u"),
         ("pressure", "thought we were close"),
         ("secrecy", "its our little thing"),
+        ("risk_assessment", "who else is home rn"),
+        ("flattery", "u light up my day"),
     ],
 )
 def test_context_signals(signal: str, text: str) -> None:
@@ -304,6 +306,7 @@ def test_context_signals(signal: str, text: str) -> None:
         ("discomfort", "the weather is weird today"),
         ("surprise", "secret santa"),
         ("discomfort", "stop hanging out with them"),
+        ("risk_assessment", "is anyone watching the game tonight"),
     ],
 )
 def test_context_signals_need_their_frame(signal: str, text: str) -> None:
