@@ -117,16 +117,7 @@ class WatchkeeperCommands(app_commands.Group):
     async def exclude(
         self, interaction: discord.Interaction, channel: WatchedChannel | None = None
     ) -> None:
-        settings = await self.adapter.require_moderator(interaction)
-        if settings is None:
-            return
-        target = channel.id if channel is not None else interaction.channel_id
-        await self.adapter.moderation.exclude(
-            PLATFORM, settings.space_id, str(target), actor(interaction)
-        )
-        await interaction.response.send_message(
-            f"<#{target}> is no longer watched.", ephemeral=True
-        )
+        await self._set_watched(interaction, channel, watched=False)
 
     @app_commands.command(description="Watch an excluded channel or category again (moderators)")
     @app_commands.describe(
@@ -135,14 +126,20 @@ class WatchkeeperCommands(app_commands.Group):
     async def include(
         self, interaction: discord.Interaction, channel: WatchedChannel | None = None
     ) -> None:
+        await self._set_watched(interaction, channel, watched=True)
+
+    async def _set_watched(
+        self, interaction: discord.Interaction, channel: WatchedChannel | None, watched: bool
+    ) -> None:
+        """``exclude`` and ``include``: the named channel, or the one the command came from."""
         settings = await self.adapter.require_moderator(interaction)
         if settings is None:
             return
-        target = channel.id if channel is not None else interaction.channel_id
-        await self.adapter.moderation.include(
-            PLATFORM, settings.space_id, str(target), actor(interaction)
-        )
-        await interaction.response.send_message(f"<#{target}> is watched again.", ephemeral=True)
+        target = str(channel.id if channel is not None else interaction.channel_id)
+        change = self.adapter.moderation.include if watched else self.adapter.moderation.exclude
+        await change(PLATFORM, settings.space_id, target, actor(interaction))
+        state = "is watched again" if watched else "is no longer watched"
+        await interaction.response.send_message(f"<#{target}> {state}.", ephemeral=True)
 
     @app_commands.command(description="The lowest risk level that alerts (moderators)")
     @app_commands.describe(level="watch: earliest, more alerts; critical: fewest alerts")
