@@ -21,7 +21,21 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train the detector on labelled conversations")
-    parser.add_argument("files", nargs="*", metavar="FILE", help="labelled Conversation JSONL")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="labelled Conversation JSONL (a directory: every *.jsonl in it)",
+    )
+    parser.add_argument(
+        "--weighted",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("WEIGHT", "FILE"),
+        help="add a file or directory whose conversations count WEIGHT times "
+        "(e.g. hand-written chat beside generated chat); repeatable",
+    )
     parser.add_argument("--pan12", metavar="XML", help="a PAN 2012 corpus XML file")
     parser.add_argument(
         "--pan12-predators", metavar="TXT", help="the PAN 2012 predator id list (one id per line)"
@@ -51,13 +65,40 @@ def progress(items: Sequence, label: str) -> Sequence:
     return tqdm(items, desc=label, file=sys.stderr, leave=False)
 
 
-def gather(args: argparse.Namespace, context: Context) -> list[Conversation]:
+def _jsonl_files(name: str) -> list[Path]:
+    path = Path(name)
+    if path.is_dir():
+        found = sorted(path.glob("*.jsonl"))
+        if not found:
+            raise UsageError(f"{name}: no .jsonl files in this directory")
+        return found
+    return [existing_file(name)]
+
+
+def _weight(text: str) -> float:
+    try:
+        weight = float(text)
+    except ValueError:
+        weight = -1.0
+    if not weight > 0 or weight == float("inf"):
+        raise UsageError(f"--weighted: {text!r} is not a positive number")
+    return weight
+
+
+def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversation], list[float]]:
+    """The conversations to train on, and how much each one counts."""
     from bot.scoring.corpora import InputError, load_conversations
 
     conversations: list[Conversation] = []
+    weights: list[float] = []
     errors: list[str] = []
-    for name in args.files:
-        conversations += load_conversations(existing_file(name), errors)
+    sources = [(1.0, name) for name in args.files]
+    sources += [(_weight(weight), name) for weight, name in args.weighted]
+    for weight, name in sources:
+        for path in _jsonl_files(name):
+            loaded = load_conversations(path, errors)
+            conversations += loaded
+            weights += [weight] * len(loaded)
     if args.pan12:
         from bot.scoring.pan12 import iter_pan12, read_predator_ids
 
@@ -70,11 +111,12 @@ def gather(args: argparse.Namespace, context: Context) -> list[Conversation]:
             raise UsageError(str(exc)) from None
     if args.from_store:
         conversations += asyncio.run(_from_store(context))
+    weights += [1.0] * (len(conversations) - len(weights))
     for error in errors:
         print(f"watchkeeper: {error}", file=sys.stderr)
     if not conversations:
         raise UsageError("nothing to train on: give JSONL files, --pan12 or --from-store")
-    return conversations
+    return conversations, weights
 
 
 async def _from_store(context: Context) -> list[Conversation]:
@@ -99,11 +141,11 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from bot.scoring.train import TrainOptions, train
 
     settings = context.settings
-    conversations = gather(args, context)
+    conversations, conversation_weights = gather(args, context)
     grooming = sum(c.is_grooming for c in conversations)
     print(f"training on {len(conversations)} conversations ({grooming} grooming)", file=sys.stderr)
     try:
-        weights = train(conversations, TrainOptions(), progress)
+        weights = train(conversations, TrainOptions(), progress, conversation_weights)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out) if args.out else settings.storage.data_dir / "model"

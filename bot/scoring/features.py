@@ -22,6 +22,10 @@ from bot.scoring.state import ConversationState
 
 _WORD = re.compile(r"[a-z0-9']+|[?!]")
 MAX_WORDS = 120
+TEXT_PRIOR_MESSAGES = 3
+"""The text score of an author with n messages is shrunk by n / (n + 3): one or two
+messages of text are weak evidence. Without it, a single unusual line ("oh so NOW you
+need me") could push a sibling's chat over the threshold at message 2."""
 """Long messages contribute features from their first words only: bounded cost."""
 
 TACTIC_NAMES = (
@@ -71,6 +75,7 @@ def author_feature_names() -> list[str]:
         "parent_involvement",
         "partner_discomfort",
         "surprise",
+        "addressed_as_family",
     ]
     names += [f"t:{name}" for name in TACTIC_NAMES]
     return names
@@ -91,6 +96,7 @@ def author_features(
     total_messages = state.message_count or 1
     partner_minor = float(ages.partner_minor and not ages.self_minor)
     distinct = len(present)
+    text_scale *= totals.messages / (totals.messages + TEXT_PRIOR_MESSAGES)
     return [
         text_scale,
         text_scale * partner_minor,
@@ -116,6 +122,7 @@ def author_features(
         math.log1p(totals.count("parent_involvement")),
         math.log1p(sum(t.count("discomfort") for a, t in state.authors.items() if a != author)),
         math.log1p(sum(t.count("surprise") for t in state.authors.values())),
+        math.log1p(sum(t.count("family_address") for a, t in state.authors.items() if a != author)),
         *(float(math.log1p(totals.count(n))) for n in TACTIC_NAMES),
     ]
 

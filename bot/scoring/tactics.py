@@ -807,6 +807,18 @@ TACTICS: tuple[Tactic, ...] = (
     ),
 )
 
+# How children address their family in chat ("ok mom", "thanks grandma", "love u
+# dad"). "daddy" and "uncle" are left out: both are used to fake closeness.
+_FAMILY = (
+    r"(?:mom|mum|mommy|mummy|mama|momma|mam|dad|papa|pops|grandma|granny|gran|nana|nan"
+    r"|grandpa|grandad|granddad|gramps|abuela|abuelo|auntie|aunty)"
+)
+_GREETING = (
+    r"ok|okay|ok+|k|kk|thanks|thank you|thank u|thx|ty|love you|love u|luv u|ily|hi|hey|"
+    r"bye|night|gn|goodnight|good night|morning|yes|yeah|ya|no|nope|sorry|pls|please|"
+    r"omg|ugh|fine|i know|coming|on my way|omw|miss you|miss u|hug|hugs"
+)
+
 # Context that speaks *against* grooming, as child-protection guidance describes it:
 # someone describing another person's approach to a friend or an adult (a report, not
 # an approach), and adults who bring parents in rather than keep them out. These are
@@ -860,10 +872,21 @@ CONTEXT: tuple[Tactic, ...] = (
         r"\b(?:permission (?:slip|form)|consent form|parents? evening|parent teacher)\b",
         r"\bwith (?:ur|your) (?:mom|mum|dad|parents|family)\b",
     ),
+    _tactic(
+        "family_address",
+        0.0,
+        0,
+        "calls the other person mum, dad or grandma: family, not a stranger",
+        rf"^(?:(?:{_GREETING}),? )?{_FAMILY}(?:\W*$|,| (?:can|could|where|when|are|r|did|do|pls|please|im|i'?m|i am|i need|i got|ill|i'?ll|what|whats|wya))",
+        rf"\b(?:{_GREETING}),? ?{_FAMILY}\W*$",
+    ),
 )
 CONTEXT_NAMES = tuple(t.name for t in CONTEXT)
 # "this guy keeps asking me to ...": a tactic in reported speech is a report, not an
 # approach; the frame alone ("he said hi") means nothing.
 REPORT_FRAME = re.compile(
     r"\b(?:he|she|they|this (?:guy|girl|man|person|dude|account|adult|creep)|some ?(?:one|1|body|guy|girl|man|random|adult|person|rando)|a (?:guy|man|stranger|random|creep|grown ?up)|the (?:guy|man|person) from)\b.{0,50}\b(?:said|says|told me|asked me|asks me|keeps? (?:asking|messaging|texting|saying|sending)|wants? me to|wanted me to|sent me|tried to|was asking|offered me)\b"
+    # a safety talk quoting what groomers say: "they might say ...", "watch out for ..."
+    r"|\b(?:they|some ?(?:one|body)|people|strangers?|groomers?|an? (?:adult|stranger|person|groomer)|predators?)\b.{0,20}\b(?:might|may|could|can|will|often|sometimes|usually|tend to|try to|will try to) (?:say|ask|tell|offer|promise|pretend|try)\b"
+    r"|\b(?:watch out for|warning signs?|red flags?|if (?:any ?one|some ?one|anybody|somebody|a stranger) (?:ever )?(?:asks?|says?|tells?|offers?|wants?))\b"
 )

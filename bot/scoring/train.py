@@ -60,8 +60,17 @@ def train(
     conversations: Sequence[Conversation],
     options: TrainOptions = TrainOptions(),
     progress: Progress = _plain,
+    weights: Sequence[float] | None = None,
 ) -> ModelWeights:
-    labelled = [c for c in conversations if c.label is not None and c.messages]
+    """``weights``: how much each conversation counts (default 1 each)."""
+    given = weights if weights is not None else [1.0] * len(conversations)
+    kept = [
+        (c, w)
+        for c, w in zip(conversations, given, strict=True)
+        if c.label is not None and c.messages
+    ]
+    labelled = [c for c, _ in kept]
+    conversation_weights = np.asarray([w for _, w in kept], dtype=float)
     if not any(c.is_grooming for c in labelled) or all(c.is_grooming for c in labelled):
         raise ValueError("training needs both grooming and benign conversations")
     normalized = [
@@ -73,17 +82,21 @@ def train(
     oof: list[list[int]] = [[] for _ in labelled]
     for fold in progress(range(options.folds), "text model folds"):
         train_ids = [i for i in range(len(labelled)) if folds[i] != fold]
-        weights, _ = _fit_text(labelled, message_features, train_ids, vocabulary, options)
+        fold_weights, _ = _fit_text(
+            labelled, message_features, train_ids, vocabulary, conversation_weights, options
+        )
         for i in range(len(labelled)):
             if folds[i] == fold:
-                oof[i] = [_contribution(f, weights) for f in message_features[i]]
+                oof[i] = [_contribution(f, fold_weights) for f in message_features[i]]
     text_weights, text_intercept = _fit_text(
-        labelled, message_features, range(len(labelled)), vocabulary, options
+        labelled, message_features, range(len(labelled)), vocabulary, conversation_weights, options
     )
-    rows, targets = _conversation_rows(labelled, normalized, oof, text_intercept, options, progress)
+    rows, targets, owners = _conversation_rows(
+        labelled, normalized, oof, text_intercept, options, progress
+    )
     scaler = StandardScaler().fit(rows)
     model = LogisticRegression(C=options.conversation_c, max_iter=2000)
-    model.fit(scaler.transform(rows), targets)
+    model.fit(scaler.transform(rows), targets, sample_weight=conversation_weights[owners])
     return ModelWeights(
         text_weights=text_weights,
         text_intercept=text_intercept,
@@ -127,8 +140,8 @@ def _author_docs(
     labelled: Sequence[Conversation],
     message_features: list[list[set[str]]],
     ids: Sequence[int],
-) -> tuple[list[dict[str, float]], list[int]]:
-    docs, targets = [], []
+) -> tuple[list[dict[str, float]], list[int], list[int]]:
+    docs, targets, owners = [], [], []
     for i in ids:
         conversation = labelled[i]
         by_author: dict[str, Counter[str]] = {}
@@ -140,7 +153,8 @@ def _author_docs(
             scale = 1 / math.sqrt(counts[author])
             docs.append({f: v * scale for f, v in summed.items()})
             targets.append(int(conversation.is_grooming and author == conversation.suspect))
-    return docs, targets
+            owners.append(i)
+    return docs, targets, owners
 
 
 def _fit_text(
@@ -148,15 +162,16 @@ def _fit_text(
     message_features: list[list[set[str]]],
     ids: Sequence[int],
     vocabulary: dict[str, int],
+    conversation_weights: np.ndarray,
     options: TrainOptions,
 ) -> tuple[dict[str, int], float]:
-    docs, targets = _author_docs(labelled, message_features, ids)
+    docs, targets, owners = _author_docs(labelled, message_features, ids)
     vectorizer = DictVectorizer(sparse=True)
     vectorizer.vocabulary_ = vocabulary
     vectorizer.feature_names_ = sorted(vocabulary, key=vocabulary.__getitem__)
     matrix = sparse.csr_matrix(vectorizer.transform(docs))
     model = LogisticRegression(C=options.text_c, max_iter=2000, class_weight="balanced")
-    model.fit(matrix, targets)
+    model.fit(matrix, targets, sample_weight=conversation_weights[owners])
     weights = {
         name: round(w * MICRO)
         for name, w in zip(vectorizer.feature_names_, model.coef_[0], strict=True)
@@ -176,9 +191,10 @@ def _conversation_rows(
     text_intercept: float,
     options: TrainOptions,
     progress: Progress,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows: list[list[float]] = []
     targets: list[int] = []
+    owners: list[int] = []
     for i in progress(range(len(labelled)), "conversation features"):
         conversation = labelled[i]
         state = ConversationState(max_messages=10_000)
@@ -198,4 +214,5 @@ def _conversation_rows(
                     continue  # too early to call it either way
                 rows.append(author_features(state, author, text, 0))
                 targets.append(int(is_suspect))
-    return np.asarray(rows, dtype=float), np.asarray(targets, dtype=int)
+                owners.append(i)
+    return np.asarray(rows, dtype=float), np.asarray(targets, dtype=int), np.asarray(owners)

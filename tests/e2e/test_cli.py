@@ -57,6 +57,41 @@ def test_evaluate_plot_writes_a_png(tmp_path: Path) -> None:
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_train_reads_directories_and_weighted_files(tmp_path: Path) -> None:
+    lines = (ROOT / "bot" / "data" / "corpus" / "train.jsonl").read_text().splitlines()
+    grooming = [line for line in lines if '"label":"grooming"' in line]
+    benign = [line for line in lines if '"label":"benign"' in line]
+    generated = tmp_path / "generated"
+    generated.mkdir()
+    (generated / "a.jsonl").write_text("\n".join(grooming[:40] + benign[:80]) + "\n")
+    written = tmp_path / "written.jsonl"
+    written.write_text("\n".join(grooming[40:60] + benign[80:120]) + "\n")
+    out = tmp_path / "model"
+    result = wk("train", str(generated), "--weighted", "4", str(written), "--out", str(out),
+                cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "training on 180 conversations (60 grooming)" in result.stderr
+    assert (out / "model.json.gz").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--weighted", "heavy", "x.jsonl"], "--weighted: 'heavy' is not a positive number"),
+        (["--weighted", "0", "x.jsonl"], "--weighted: '0' is not a positive number"),
+        (["empty_dir"], "empty_dir: no .jsonl files in this directory"),
+    ],
+)
+def test_train_input_mistakes_are_one_line_usage_errors(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "empty_dir").mkdir()
+    (tmp_path / "x.jsonl").write_text(SAMPLE.read_text())
+    result = wk("train", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"watchkeeper: {message}"]
+
+
 def test_malformed_lines_are_reported_and_skipped(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     good = SAMPLE.read_text().splitlines()

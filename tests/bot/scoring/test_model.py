@@ -3,6 +3,7 @@
 import gzip
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.models import AgeBand, Message, Participant
-from bot.scoring.corpora import load_conversations
+from bot.scoring.corpora import Line, load_conversations
 from bot.scoring.metrics import evaluate
 from bot.scoring.model import ModelScorer, ModelWeights, load_weights
 from bot.scoring.offline import score_conversation
@@ -108,6 +109,29 @@ def test_training_learns_from_a_small_corpus_and_round_trips(tmp_path: Path) -> 
     ][300:500]
     metrics = evaluate([score_conversation(c, scorer, Settings()) for c in held_out])
     assert metrics.roc_auc is not None and metrics.roc_auc > 0.8
+
+
+def test_conversation_weights_decide_what_the_text_model_learns() -> None:
+    """A phrase seen in grooming and benign chat alike leans toward the side that counts more."""
+    corpus = load_conversations(ROOT / "bot" / "data" / "corpus" / "train.jsonl")
+    base = [c for c in corpus if c.is_grooming][:60] + [c for c in corpus if not c.is_grooming][
+        :120
+    ]
+    marked = []
+    for index, conversation in enumerate(base[:30] + base[60:90]):
+        line = conversation.messages[0]
+        author = conversation.suspect if conversation.is_grooming else line.author
+        extra = Line(author or line.author, "quokka parade tonight", line.ts)
+        marked.append(
+            replace(conversation, id=f"m{index}", messages=[extra, *conversation.messages])
+        )
+    options = TrainOptions(folds=2, min_df=2)
+
+    def quokka_weight(grooming: float, benign: float) -> int:
+        weights = [1.0] * len(base) + [grooming if c.is_grooming else benign for c in marked]
+        return train(base + marked, options, weights=weights).text_weights["w:quokka"]
+
+    assert quokka_weight(8, 1) > quokka_weight(1, 1) > quokka_weight(1, 8)
 
 
 def test_pan12_loader_labels_by_predator_list() -> None:

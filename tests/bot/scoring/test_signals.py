@@ -292,6 +292,12 @@ def test_at_most_one_hit_per_name() -> None:
         ("secrecy", "its our little thing"),
         ("risk_assessment", "who else is home rn"),
         ("flattery", "u light up my day"),
+        ("family_address", "ok mom"),
+        ("family_address", "love u grandma"),
+        ("family_address", "dad can u pick me up at 5"),
+        ("family_address", "thanks nana!!"),
+        ("concern_report", "groomers might say dont tell ur parents"),
+        ("concern_report", "if someone asks u to keep a secret thats a red flag"),
     ],
 )
 def test_context_signals(signal: str, text: str) -> None:
@@ -307,6 +313,10 @@ def test_context_signals(signal: str, text: str) -> None:
         ("surprise", "secret santa"),
         ("discomfort", "stop hanging out with them"),
         ("risk_assessment", "is anyone watching the game tonight"),
+        ("family_address", "mom said no"),
+        ("family_address", "my dad is so annoying"),
+        ("family_address", "call me daddy"),
+        ("family_address", "ur like an uncle to me"),
     ],
 )
 def test_context_signals_need_their_frame(signal: str, text: str) -> None:
