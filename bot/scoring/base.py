@@ -64,8 +64,12 @@ def is_question(normalized: str) -> bool:
 
 
 _AGE_ANSWER = re.compile(
-    r"^(?:i'?m |im |i am |am |uh |um |lol |haha )?(\d{1,2})(?:[^a-z0-9]*(?:yo|y/o|yrs?|years?|"
-    r"and u|and you|wbu|hbu|u|you|lol|haha|lmao|why|tho|rn|old|ish|soon))*[^a-z0-9]*$"
+    r"^(?:i'?m |im |i am |am |uh |um |lol |haha )?(\d{1,2})(?:"
+    r"(?:[^a-z0-9]*(?:yo|y/o|yrs?|years?|and u|and you|wbu|hbu|u|you|lol|haha|lmao|why|tho|rn"
+    r"|old|ish|soon))*[^a-z0-9]*$"
+    # "15, freshman", "13 turning 14 in march", "12 almost 13", "14 but 15 next week"
+    r"|[ ,.]+(?:turning|almost|nearly|but|going on|and a half|freshman|sophomore|junior|senior"
+    r"|in (?:\d{1,2}(?:st|nd|rd|th)|year \d{1,2}|grade \d{1,2}))\b[^\n]{0,40}$)"
 )
 
 
@@ -138,7 +142,7 @@ def age_view(state: ConversationState, author: str) -> AgeView:
 def evidence(state: ConversationState, author: str, limit: int = 8) -> tuple[Signal, ...]:
     """The signals behind a risk: each tactic of ``author`` with its first message, and
     the other side's age disclosures (why we think they are a child)."""
-    found: list[Signal] = []
+    found: list[tuple[int, Signal]] = []
     for who, totals in state.authors.items():
         for name, seqs in totals.tactic_seqs.items():
             if not seqs:
@@ -153,9 +157,9 @@ def evidence(state: ConversationState, author: str, limit: int = 8) -> tuple[Sig
             if obs is None:
                 continue
             weight = _weight(name)
-            found.append(Signal(name, weight, obs.message_id, obs.quote, who))
-    found.sort(key=lambda s: (-s.weight, s.name))
-    return tuple(found[:limit])
+            found.append((obs.seq, Signal(name, weight, obs.message_id, obs.quote, who)))
+    found.sort(key=lambda item: (-item[1].weight, item[1].name, item[0]))
+    return tuple(signal for _, signal in found[:limit])
 
 
 def _weight(name: str) -> float:

@@ -9,12 +9,17 @@ same window would compute, and scoring reads only the totals.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.models import AgeBand
 from bot.scoring.signals import Hit
+
+ANSWER_LOOKBACK = 4
+"""How many earlier messages a bare age may answer."""
+_AGE_TALK = frozenset({"age_probe", "minor_disclosure", "adult_disclosure"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +92,22 @@ class ConversationState:
         return evicted
 
     def _with_answered_age(self, observation: Observation) -> Observation:
-        """ "13" right after the other person asked an age (or gave theirs) is an age."""
+        """ "13" soon after someone else asked an age (or gave theirs) is an age.
+
+        Up to ``ANSWER_LOOKBACK`` messages back, and not past the author's own last
+        message, so that in a channel everyone answering "how old is everyone" in turn
+        ("14", "13 turning 14", "15") is read.
+        """
         age = observation.age_answer
-        if age is None or not self.observations:
+        if age is None:
             return observation
-        previous = self.observations[-1]
-        if previous.author_id == observation.author_id:
-            return observation
-        asked = previous.age_answer is not None or any(h.name == "age_probe" for h in previous.hits)
+        asked = False
+        for earlier in itertools.islice(reversed(self.observations), ANSWER_LOOKBACK):
+            if earlier.author_id == observation.author_id:
+                break  # they have spoken since: that question was theirs to answer then
+            if earlier.age_answer is not None or any(h.name in _AGE_TALK for h in earlier.hits):
+                asked = True
+                break
         if not asked:  # "how old r u" -> "13", or "14 wbu" -> "15"
             return observation
         name = "minor_disclosure" if age < 18 else "adult_disclosure"

@@ -887,6 +887,8 @@ CONTEXT_NAMES = tuple(t.name for t in CONTEXT)
 REPORT_FRAME = re.compile(
     r"\b(?:he|she|they|this (?:guy|girl|man|person|dude|account|adult|creep)|some ?(?:one|1|body|guy|girl|man|random|adult|person|rando)|a (?:guy|man|stranger|random|creep|grown ?up)|the (?:guy|man|person) from)\b.{0,50}\b(?:said|says|told me|asked me|asks me|keeps? (?:asking|messaging|texting|saying|sending)|wants? me to|wanted me to|sent me|tried to|was asking|offered me)\b"
     # a safety talk quoting what groomers say: "they might say ...", "watch out for ..."
-    r"|\b(?:they|some ?(?:one|body)|people|strangers?|groomers?|an? (?:adult|stranger|person|groomer)|predators?)\b.{0,20}\b(?:might|may|could|can|will|often|sometimes|usually|tend to|try to|will try to) (?:say|ask|tell|offer|promise|pretend|try)\b"
+    r"|\b(?:they|some ?(?:one|body)|people|strangers?|groomers?|an? (?:adult|stranger|person|groomer)|predators?)\b.{0,40}\b(?:might|may|could|can|will|often|sometimes|usually|tend to|try to|will try to) (?:say|ask|tell|offer|promise|pretend|try)\b"
+    # quoted speech: 'they say things like "..."'
+    r"|\b(?:say|says|said|saying|ask|asks|asked|asking|things like|stuff like|lines like)\s*[:,]?\s*[\"“]"
     r"|\b(?:watch out for|warning signs?|red flags?|if (?:any ?one|some ?one|anybody|somebody|a stranger) (?:ever )?(?:asks?|says?|tells?|offers?|wants?))\b"
 )

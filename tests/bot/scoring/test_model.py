@@ -18,7 +18,7 @@ from bot.scoring.metrics import evaluate
 from bot.scoring.model import ModelScorer, ModelWeights, load_weights
 from bot.scoring.offline import score_conversation
 from bot.scoring.pan12 import iter_pan12, read_predator_ids
-from bot.scoring.state import ConversationState
+from bot.scoring.state import ANSWER_LOOKBACK, ConversationState
 from bot.scoring.train import TrainOptions, train
 
 ROOT = Path(__file__).parents[3]
@@ -27,6 +27,7 @@ LINES = [
     "hey how was school", "how old r u btw", "13", "ur so mature for ur age",
     "dont tell anyone we talk ok", "add me on snap", "lol ok", "send me a selfie",
     "what game are you playing", "minecraft with my cousin", "nice, gg", "are ur parents home",
+    "14, freshman", "how old is everyone", "15", "im 12",
 ]  # fmt: skip
 
 SCORER = ModelScorer.load()
@@ -47,10 +48,10 @@ def test_incremental_score_equals_a_from_scratch_score_of_the_window(items, wind
     messages = [make(i, author, text) for i, (author, text) in enumerate(items)]
     for message in messages:
         live.add(SCORER.observe(message, live.next_seq))
-    # From scratch: the same window, read with the message just before it as context
-    # (a bare "13" is an age only when it answers the message before).
+    # From scratch: the same window, read with the messages just before it as context
+    # (a bare "13" is an age only when it answers an age question shortly before).
     fresh = ConversationState(max_messages=window)
-    start = max(0, len(messages) - window - 1)
+    start = max(0, len(messages) - window - ANSWER_LOOKBACK)
     for seq in range(start, len(messages)):
         fresh.add(SCORER.observe(messages[seq], seq))
     assert [o.seq for o in fresh.observations] == [o.seq for o in live.observations]
@@ -65,6 +66,15 @@ def test_a_bare_age_answers_an_age_question() -> None:
     for i, (author, text) in enumerate([("a", "how old r u"), ("b", "13"), ("b", "12")]):
         state.add(SCORER.observe(make(i, author, text), i))
     assert state.authors["b"].count("minor_disclosure") == 1  # "12" answered nothing
+
+
+def test_a_round_of_ages_in_a_channel_is_read() -> None:
+    state = ConversationState()
+    lines = [("a", "how old is everyone here"), ("b", "14 lol"), ("c", "13 turning 14 in march"),
+             ("d", "15, freshman"), ("e", "gg"), ("e", "what map"), ("e", "16")]  # fmt: skip
+    for i, (author, text) in enumerate(lines):
+        state.add(SCORER.observe(make(i, author, text), i))
+    assert [state.authors[x].count("minor_disclosure") for x in "bcde"] == [1, 1, 1, 0]
 
 
 def test_ages_exchanged_both_ways_are_disclosures() -> None:
