@@ -76,5 +76,16 @@ def existing_file(path: str) -> Path:
     return candidate
 
 
+def jsonl_files(path: str) -> list[Path]:
+    """``path`` itself, or every ``*.jsonl`` in it if it is a directory."""
+    candidate = Path(path)
+    if candidate.is_dir():
+        found = sorted(candidate.glob("*.jsonl"))
+        if not found:
+            raise UsageError(f"{path}: no .jsonl files in this directory")
+        return found
+    return [existing_file(path)]
+
+
 def print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False, default=str))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands.common import Context, existing_file, print_json
+from bot.commands.common import Context, jsonl_files, print_json
 
 if TYPE_CHECKING:
     from bot.scoring.metrics import Metrics
@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     score = subparsers.add_parser("score", help="score each conversation of a JSONL file")
-    score.add_argument("file", help="Conversation JSONL")
+    score.add_argument("file", help="Conversation JSONL (a directory: every *.jsonl in it)")
     score.add_argument("--json", action="store_true", help="one JSON object per conversation")
     score.set_defaults(handler=handle_score)
 
     ev = subparsers.add_parser("evaluate", help="detection metrics on a labelled JSONL file")
-    ev.add_argument("file", help="labelled Conversation JSONL")
+    ev.add_argument("file", help="labelled Conversation JSONL (a directory: every *.jsonl in it)")
     ev.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     ev.add_argument(
         "--penalty-p",
@@ -50,7 +50,7 @@ def score_file(path: str, context: Context, obfuscated: bool = False) -> list[Sc
     from bot.scoring.offline import score_conversation
 
     errors: list[str] = []
-    conversations = load_conversations(existing_file(path), errors)
+    conversations = [c for file in jsonl_files(path) for c in load_conversations(file, errors)]
     for error in errors:
         print(f"watchkeeper: {error}", file=sys.stderr)
     if obfuscated:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands.common import Context, UsageError, existing_file
+from bot.commands.common import Context, UsageError, existing_file, jsonl_files
 from bot.commands.scoring import format_metrics
 
 if TYPE_CHECKING:
@@ -65,16 +65,6 @@ def progress(items: Sequence, label: str) -> Sequence:
     return tqdm(items, desc=label, file=sys.stderr, leave=False)
 
 
-def _jsonl_files(name: str) -> list[Path]:
-    path = Path(name)
-    if path.is_dir():
-        found = sorted(path.glob("*.jsonl"))
-        if not found:
-            raise UsageError(f"{name}: no .jsonl files in this directory")
-        return found
-    return [existing_file(name)]
-
-
 def _weight(text: str) -> float:
     try:
         weight = float(text)
@@ -95,7 +85,7 @@ def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversatio
     sources = [(1.0, name) for name in args.files]
     sources += [(_weight(weight), name) for weight, name in args.weighted]
     for weight, name in sources:
-        for path in _jsonl_files(name):
+        for path in jsonl_files(name):
             loaded = load_conversations(path, errors)
             conversations += loaded
             weights += [weight] * len(loaded)

@@ -50,6 +50,19 @@ def test_evaluate_prints_the_metrics(tmp_path: Path) -> None:
             "median_alert_position"} <= set(as_json)  # fmt: skip
 
 
+def test_evaluate_reads_every_jsonl_file_of_a_directory(tmp_path: Path) -> None:
+    lines = SAMPLE.read_text().splitlines()
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("\n".join(lines[:2]) + "\n")
+    (folder / "b.jsonl").write_text("\n".join(lines[2:]) + "\n")
+    (folder / "notes.txt").write_text("not a conversation")
+    whole = json.loads(wk("evaluate", str(SAMPLE), "--json", cwd=tmp_path).stdout)
+    split = wk("evaluate", str(folder), "--json", cwd=tmp_path)
+    assert split.returncode == 0, split.stderr
+    assert json.loads(split.stdout) == whole
+
+
 def test_evaluate_plot_writes_a_png(tmp_path: Path) -> None:
     plot = tmp_path / "eval.png"
     result = wk("evaluate", str(SAMPLE), "--plot", str(plot), cwd=tmp_path)
