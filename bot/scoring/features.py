@@ -22,11 +22,11 @@ from bot.scoring.state import ConversationState
 
 _WORD = re.compile(r"[a-z0-9']+|[?!]")
 MAX_WORDS = 120
+"""Long messages contribute features from their first words only: bounded cost."""
 TEXT_PRIOR_MESSAGES = 3
 """The text score of an author with n messages is shrunk by n / (n + 3): one or two
 messages of text are weak evidence. Without it, a single unusual line ("oh so NOW you
 need me") could push a sibling's chat over the threshold at message 2."""
-"""Long messages contribute features from their first words only: bounded cost."""
 
 TACTIC_NAMES = (
     *tuple(t.name for t in sig.TACTICS if t.name not in sig.DISCLOSURES),

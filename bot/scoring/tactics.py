@@ -836,7 +836,7 @@ CONTEXT: tuple[Tactic, ...] = (
         r"\b(?:red flags?|online safety|stranger danger|grooming)\b",
         r"\b(?:never|not|dont ever|don'?t ever|shouldn'?t|should not) (?:to )?(?:share|give out|send|post|meet)\b.{0,30}\b(?:online|address|pics?|photos?|people from|strangers?|number)\b",
         r"\b(?:that'?s|thats|so|sounds?|kinda|really) (?:so |really |super )?(?:creepy|sus|sketchy|weird of him|weird of her|not ok)\b",
-        r"\b(?:tell|talk to) (?:a|an|ur|your) (?:trusted )?(?:adult|parent|mom|mum|dad|teacher)\b",
+        r"(?<!dont )(?<!don't )(?<!do not )(?<!never )(?<!no need to )\b(?:tell|talk to) (?:a|an|ur|your) (?:trusted )?(?:adult|parent|mom|mum|dad|teacher)\b",
     ),
     _tactic(
         "discomfort",
@@ -887,8 +887,9 @@ CONTEXT_NAMES = tuple(t.name for t in CONTEXT)
 REPORT_FRAME = re.compile(
     r"\b(?:he|she|they|this (?:guy|girl|man|person|dude|account|adult|creep)|some ?(?:one|1|body|guy|girl|man|random|adult|person|rando)|a (?:guy|man|stranger|random|creep|grown ?up)|the (?:guy|man|person) from)\b.{0,50}\b(?:said|says|told me|asked me|asks me|keeps? (?:asking|messaging|texting|saying|sending)|wants? me to|wanted me to|sent me|tried to|was asking|offered me)\b"
     # a safety talk quoting what groomers say: "they might say ...", "watch out for ..."
-    r"|\b(?:they|some ?(?:one|body)|people|strangers?|groomers?|an? (?:adult|stranger|person|groomer)|predators?)\b.{0,40}\b(?:might|may|could|can|will|often|sometimes|usually|tend to|try to|will try to) (?:say|ask|tell|offer|promise|pretend|try)\b"
+    # (not "people will say we're weird" or "if anyone asks": those are a groomer's own)
+    r"|\b(?:groomers?|predators?|strangers?|creeps?|(?:people|some ?(?:one|body)|adults?|an? (?:adult|person)) (?:who|that|online|(?:you|u) (?:dont|don'?t) know))\b.{0,40}\b(?:might|may|could|can|will|often|sometimes|usually|tend to|try to|will try to) (?:say|ask|tell|offer|promise|pretend|try)\b"
     # quoted speech: 'they say things like "..."'
     r"|\b(?:say|says|said|saying|ask|asks|asked|asking|things like|stuff like|lines like)\s*[:,]?\s*[\"“]"
-    r"|\b(?:watch out for|warning signs?|red flags?|if (?:any ?one|some ?one|anybody|somebody|a stranger) (?:ever )?(?:asks?|says?|tells?|offers?|wants?))\b"
+    r"|\b(?:watch out for|warning signs?|red flags?)\b"
 )

@@ -298,6 +298,7 @@ def test_at_most_one_hit_per_name() -> None:
         ("family_address", "thanks nana!!"),
         ("concern_report", "groomers might say dont tell ur parents"),
         ("concern_report", "if someone asks u to keep a secret thats a red flag"),
+        ("concern_report", "people who want to hurt kids often say things like ur so mature"),
     ],
 )
 def test_context_signals(signal: str, text: str) -> None:
@@ -314,6 +315,8 @@ def test_context_signals(signal: str, text: str) -> None:
         ("discomfort", "stop hanging out with them"),
         ("risk_assessment", "is anyone watching the game tonight"),
         ("family_address", "mom said no"),
+        ("concern_report", "if anyone asks, we met at school ok? dont tell ur parents"),
+        ("concern_report", "people will say its weird but dont tell ur mom about us"),
         ("family_address", "my dad is so annoying"),
         ("family_address", "call me daddy"),
         ("family_address", "ur like an uncle to me"),
