@@ -16,6 +16,7 @@ from bot import __version__
 from bot.commands import COMMANDS
 from bot.commands.common import EXIT_RUNTIME, EXIT_USAGE, Context, UsageError
 from bot.config import ConfigError
+from bot.store.base import StoreUnavailableError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"watchkeeper: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreUnavailableError as exc:
+        print(f"watchkeeper: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last line of defence: one line, not a traceback

@@ -16,6 +16,11 @@ from bot.clock import from_epoch
 from bot.models import AgeBand, Message, Participant
 
 
+class StoreUnavailableError(Exception):
+    """The database cannot be opened for a reason the admin can act on (a lock held by
+    another process past the deadline); the message is one line for the CLI."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     """A message as kept in a conversation window."""

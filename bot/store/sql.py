@@ -66,8 +66,14 @@ class SqlStore(DeliveryQueries, RetentionQueries):
     # -- lifecycle ---------------------------------------------------------------------
 
     async def open(self) -> None:
+        """Connect and bring the schema up to date; a failure half-way leaves nothing
+        open (an unclosed SQLite connection's thread would keep the process alive)."""
         await self.driver.connect()
-        await self.migrate()
+        try:
+            await self.migrate()
+        except BaseException:
+            await self.driver.close()
+            raise
 
     async def close(self) -> None:
         await self.driver.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,15 +12,24 @@ from typing import Any
 
 import aiosqlite
 
+from bot.store.base import StoreUnavailableError
 from bot.store.sql import SqlStore
+
+BUSY_TIMEOUT_SECONDS = 5.0
+"""How long one statement waits for another process's lock before failing."""
+
+OPEN_DEADLINE_SECONDS = 15.0
+"""How long opening keeps retrying a lock that outlasts the busy timeout (a long
+write in another process) before it gives up with a clear error."""
 
 
 class SqliteDriver:
     dialect = "sqlite"
     id_type = "INTEGER PRIMARY KEY AUTOINCREMENT"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, open_deadline: float | None = None) -> None:
         self.path = Path(path)
+        self.open_deadline = OPEN_DEADLINE_SECONDS if open_deadline is None else open_deadline
         self._db: aiosqlite.Connection | None = None
         # One connection serves the whole process; a transaction must not interleave
         # with another coroutine's statements, so writers take turns.
@@ -28,11 +39,44 @@ class SqliteDriver:
     async def connect(self) -> None:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA busy_timeout=5000")
+        deadline = time.monotonic() + self.open_deadline
+        while True:
+            try:
+                self._db = await self._open_connection()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailableError(
+                        f"{self.path} is locked by another process "
+                        f"(waited {self.open_deadline:g} s); try again when it is done"
+                    ) from error
+            await asyncio.sleep(0.1)
+
+    async def _open_connection(self) -> aiosqlite.Connection:
+        """One configured connection, closed again if any step of its setup fails.
+
+        The busy timeout is given to ``connect`` itself so that it is in force before
+        the first statement: switching to WAL needs a moment's exclusive lock, and
+        processes starting together would otherwise fail on it at once. Taking the
+        write lock once (and releasing it) proves the file is not held past the busy
+        timeout by another process, so the migration that follows does not fail on it.
+        """
+        db = await aiosqlite.connect(
+            self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS
+        )
+        try:
+            await db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("BEGIN IMMEDIATE")
+            await db.execute("ROLLBACK")
+        except BaseException:
+            await db.close()
+            raise
+        return db
 
     async def close(self) -> None:
         if self._db is not None:
@@ -100,5 +144,5 @@ class SqliteDriver:
                 self._in_tx = None
 
 
-def sqlite_store(path: Path | str) -> SqlStore:
-    return SqlStore(SqliteDriver(path))
+def sqlite_store(path: Path | str, open_deadline: float | None = None) -> SqlStore:
+    return SqlStore(SqliteDriver(path, open_deadline))
