@@ -63,9 +63,7 @@ class SqliteDriver:
         write lock once (and releasing it) proves the file is not held past the busy
         timeout by another process, so the migration that follows does not fail on it.
         """
-        db = await aiosqlite.connect(
-            self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS
-        )
+        db = await aiosqlite.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
         try:
             await db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             await db.execute("PRAGMA journal_mode=WAL")
