@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace, context: Context) -> int:
     from adapters.console import PLATFORM
-    from bot.scoring.corpora import load_conversations
+    from bot.learning.corpora import load_conversations
 
     path = existing_file(args.file)
     settings = context.settings

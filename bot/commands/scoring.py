@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from bot.commands.common import Context, jsonl_files, print_json
 
 if TYPE_CHECKING:
-    from bot.scoring.metrics import Metrics
-    from bot.scoring.offline import ScoredConversation
+    from bot.learning.evaluation import Metrics
+    from bot.learning.offline import ScoredConversation
 
 # bot.scoring takes a second to import (its signal patterns): the handlers import it,
 # so other commands (and --help) do not pay for it.
@@ -44,10 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def score_file(path: str, context: Context, obfuscated: bool = False) -> list[ScoredConversation]:
+    from bot.learning.corpora import load_conversations
+    from bot.learning.obfuscate import obfuscate
+    from bot.learning.offline import score_conversation
     from bot.scoring import load_scorer
-    from bot.scoring.corpora import load_conversations
-    from bot.scoring.obfuscate import obfuscate
-    from bot.scoring.offline import score_conversation
 
     errors: list[str] = []
     conversations = [c for file in jsonl_files(path) for c in load_conversations(file, errors)]
@@ -74,7 +74,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_evaluate(args: argparse.Namespace, context: Context) -> int:
-    from bot.scoring.metrics import evaluate
+    from bot.learning.evaluation import evaluate
 
     results = score_file(args.file, context)
     metrics = evaluate(results, args.penalty_p)
@@ -93,7 +93,7 @@ def handle_evaluate(args: argparse.Namespace, context: Context) -> int:
                 f"(cost {metrics.recall - hidden.recall:+.3f})"
             )
     if args.plot:
-        from bot.scoring.plots import plot_evaluation
+        from bot.learning.plots import plot_evaluation
 
         plot_evaluation(results, Path(args.plot))
         print(f"plot written to {args.plot}", file=sys.stderr)

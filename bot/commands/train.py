@@ -13,7 +13,7 @@ from bot.commands.common import Context, UsageError, existing_file, jsonl_files
 from bot.commands.scoring import format_metrics
 
 if TYPE_CHECKING:
-    from bot.scoring.corpora import Conversation
+    from bot.learning.corpora import Conversation
 
 # bot.scoring (its signal patterns) and scikit-learn take seconds to import: the
 # handler imports them, so other commands (and --help) do not pay for them.
@@ -77,7 +77,7 @@ def _weight(text: str) -> float:
 
 def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversation], list[float]]:
     """The conversations to train on, and how much each one counts."""
-    from bot.scoring.corpora import InputError, load_conversations
+    from bot.learning.corpora import InputError, load_conversations
 
     conversations: list[Conversation] = []
     weights: list[float] = []
@@ -90,7 +90,7 @@ def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversatio
             conversations += loaded
             weights += [weight] * len(loaded)
     if args.pan12:
-        from bot.scoring.pan12 import iter_pan12, read_predator_ids
+        from bot.learning.pan12 import iter_pan12, read_predator_ids
 
         if not args.pan12_predators:
             raise UsageError("--pan12 needs --pan12-predators (the predator id list)")
@@ -110,7 +110,7 @@ def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversatio
 
 
 async def _from_store(context: Context) -> list[Conversation]:
-    from bot.scoring.feedback import LearningDisabled, labelled_from_store
+    from bot.learning.feedback import LearningDisabled, labelled_from_store
     from bot.store import store_for
 
     store = store_for(context.settings.storage)
@@ -124,11 +124,11 @@ async def _from_store(context: Context) -> list[Conversation]:
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
-    from bot.scoring.corpora import load_conversations
-    from bot.scoring.metrics import evaluate
+    from bot.learning.corpora import load_conversations
+    from bot.learning.evaluation import evaluate
+    from bot.learning.offline import score_conversation
+    from bot.learning.train import TrainOptions, train
     from bot.scoring.model import ModelScorer
-    from bot.scoring.offline import score_conversation
-    from bot.scoring.train import TrainOptions, train
 
     settings = context.settings
     conversations, conversation_weights = gather(args, context)

@@ -1,4 +1,6 @@
-"""Detection: normalisation, signals, the scorers and their evaluation."""
+"""Detection as it runs per message: normalisation, signals, state, features, the scorers.
+
+Pure: nothing here imports the store, the engine or `bot.learning` (offline work)."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def test_evaluate_plot_writes_a_png(tmp_path: Path) -> None:
 
 
 def test_train_reads_directories_and_weighted_files(tmp_path: Path) -> None:
-    lines = (ROOT / "bot" / "data" / "corpus" / "train.jsonl").read_text().splitlines()
+    lines = (ROOT / "bot" / "learning" / "corpus" / "train.jsonl").read_text().splitlines()
     grooming = [line for line in lines if '"label":"grooming"' in line]
     benign = [line for line in lines if '"label":"benign"' in line]
     generated = tmp_path / "generated"

@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
+from bot.learning.corpora import Line, load_conversations
+from bot.learning.evaluation import evaluate
+from bot.learning.offline import score_conversation
+from bot.learning.pan12 import iter_pan12, read_predator_ids
+from bot.learning.train import TrainOptions, train
 from bot.models import AgeBand, Message, Participant
-from bot.scoring.corpora import Line, load_conversations
-from bot.scoring.metrics import evaluate
 from bot.scoring.model import ModelScorer, ModelWeights, load_weights
-from bot.scoring.offline import score_conversation
-from bot.scoring.pan12 import iter_pan12, read_predator_ids
 from bot.scoring.state import ANSWER_LOOKBACK, ConversationState
-from bot.scoring.train import TrainOptions, train
 
 ROOT = Path(__file__).parents[3]
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -103,7 +103,7 @@ def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
 
 
 def test_training_learns_from_a_small_corpus_and_round_trips(tmp_path: Path) -> None:
-    corpus = load_conversations(ROOT / "bot" / "data" / "corpus" / "train.jsonl")
+    corpus = load_conversations(ROOT / "bot" / "learning" / "corpus" / "train.jsonl")
     small = [c for c in corpus if c.is_grooming][:150] + [c for c in corpus if not c.is_grooming][
         :300
     ]
@@ -123,7 +123,7 @@ def test_training_learns_from_a_small_corpus_and_round_trips(tmp_path: Path) -> 
 
 def test_conversation_weights_decide_what_the_text_model_learns() -> None:
     """A phrase seen in grooming and benign chat alike leans toward the side that counts more."""
-    corpus = load_conversations(ROOT / "bot" / "data" / "corpus" / "train.jsonl")
+    corpus = load_conversations(ROOT / "bot" / "learning" / "corpus" / "train.jsonl")
     base = [c for c in corpus if c.is_grooming][:60] + [c for c in corpus if not c.is_grooming][
         :120
     ]

@@ -17,7 +17,7 @@ import pytest
 from bot.scoring.normalize import normalize
 from bot.scoring.signals import DISCLOSURES, SIGNAL_NAMES, detect
 
-CORPUS = Path(__file__).resolve().parents[3] / "bot" / "data" / "corpus" / "train.jsonl"
+CORPUS = Path(__file__).resolve().parents[3] / "bot" / "learning" / "corpus" / "train.jsonl"
 
 # Corpus annotation name -> the signal names that count as recognising it.
 ANNOTATION_TO_SIGNALS = {

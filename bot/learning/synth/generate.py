@@ -1,6 +1,6 @@
 """Compose the synthetic corpus and write Conversation JSONL (train.jsonl, dev.jsonl).
 
-    python -m bot.scoring.synth.generate --out-dir bot/data/corpus --seed 7
+    python -m bot.learning.synth.generate --out-dir bot/learning/corpus --seed 7
 
 Three sources per split: grooming scripts, benign / hard-negative scripts, and real
 human small talk from the `chitchat-dataset` package (used here, at generation time
@@ -25,10 +25,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.learning.synth import noise
+from bot.learning.synth.scenarios import SPLITS, Banks, Script, benign, grooming, sample_shape
 from bot.scoring.lexicon import contains_sexual_term
 from bot.scoring.normalize import normalize
-from bot.scoring.synth import noise
-from bot.scoring.synth.scenarios import SPLITS, Banks, Script, benign, grooming, sample_shape
 
 log = logging.getLogger(__name__)
 
@@ -346,7 +346,7 @@ def summary(records: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out-dir", type=Path, default=Path("bot/data/corpus"))
+    ap.add_argument("--out-dir", type=Path, default=Path("bot/learning/corpus"))
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--grooming", type=int, default=DEFAULT_SIZES["grooming"])
     ap.add_argument("--benign", type=int, default=DEFAULT_SIZES["benign"])

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.scoring.corpora import Conversation, Line
+from bot.learning.corpora import Conversation, Line
+from bot.learning.obfuscate import TRANSFORMS, obfuscate
 from bot.scoring.normalize import normalize
-from bot.scoring.obfuscate import TRANSFORMS, obfuscate
 from bot.scoring.signals import detect
 from tests.bot.scoring.test_model import T0
 

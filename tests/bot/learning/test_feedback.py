@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import utcnow
+from bot.learning.feedback import LearningDisabled, labelled_from_store
 from bot.models import Action, CaseKind, Decision, Level, Participant
-from bot.scoring.feedback import LearningDisabled, labelled_from_store
 from bot.store import NewCase, SqlStore
 from bot.store.base import StoredMessage
 from tests.conftest import make_settings, message, person

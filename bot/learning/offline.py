@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.learning.corpora import Conversation
 from bot.models import Level
 from bot.scoring.base import Scorer
-from bot.scoring.corpora import Conversation
 from bot.scoring.state import ConversationState
 
 

@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from bot.scoring.offline import ScoredConversation
+from bot.learning.offline import ScoredConversation
 
 
 @dataclass(frozen=True, slots=True)

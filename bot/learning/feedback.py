@@ -11,8 +11,8 @@ content, and admins must decide that knowingly.
 from __future__ import annotations
 
 from bot.config import Settings
+from bot.learning.corpora import Conversation, Line
 from bot.models import Action, AgeBand, Case, CaseKind, ConversationKey
-from bot.scoring.corpora import Conversation, Line
 from bot.store import SqlStore
 
 LABELS = {

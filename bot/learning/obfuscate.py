@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from bot.scoring.corpora import Conversation, Line
+from bot.learning.corpora import Conversation, Line
 
 _LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"})
 _CYRILLIC = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у"})

@@ -26,8 +26,8 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from bot.learning.corpora import Conversation
 from bot.scoring.base import base_observation
-from bot.scoring.corpora import Conversation
 from bot.scoring.features import author_feature_names, author_features, text_features
 from bot.scoring.model import MICRO, ModelWeights
 from bot.scoring.normalize import normalize

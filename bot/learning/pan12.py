@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.scoring.corpora import Conversation, InputError, Line
+from bot.learning.corpora import Conversation, InputError, Line
 
 _DAY = datetime(2012, 1, 1, tzinfo=UTC)
 

@@ -16,8 +16,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from bot.scoring.synth import phrases as P
-from bot.scoring.synth.noise import canonical
+from bot.learning.synth import phrases as P
+from bot.learning.synth.noise import canonical
 
 SPLITS = ("train", "dev")
 DEV_MODULUS = 4  # about one phrasing in four goes to dev

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.commands.common import UsageError
-from bot.scoring.offline import ScoredConversation
+from bot.learning.offline import ScoredConversation
 
 
 def precision_recall_points(results: Sequence[ScoredConversation]) -> list[tuple[float, float]]:

@@ -1,4 +1,4 @@
-"""Tests for the synthetic corpus generator (bot/scoring/synth)."""
+"""Tests for the synthetic corpus generator (bot/learning/synth)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.learning.synth import generate as gen
+from bot.learning.synth import noise, phrases
+from bot.learning.synth.scenarios import Banks, parse, phrase_key, split_items
 from bot.scoring.lexicon import contains_sexual_term
 from bot.scoring.normalize import normalize
-from bot.scoring.synth import generate as gen
-from bot.scoring.synth import noise, phrases
-from bot.scoring.synth.scenarios import Banks, parse, phrase_key, split_items
 
 pytest.importorskip("chitchat_dataset")
 
-CORPUS = Path(__file__).resolve().parents[3] / "bot" / "data" / "corpus"
+CORPUS = Path(__file__).resolve().parents[3] / "bot" / "learning" / "corpus"
 SMALL = {"grooming": 40, "benign": 40, "chitchat": 20}
 TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
