@@ -25,16 +25,41 @@ def build_parser() -> argparse.ArgumentParser:
         description="Spots the warning signs of online grooming and alerts your moderators.",
     )
     parser.add_argument("--version", action="version", version=f"watchkeeper {__version__}")
+    add_global_options(parser, defaults=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.register(subparsers)
+    for command in _subcommands(parser):
+        add_global_options(command, defaults=False)
+    return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """``--config`` and ``--debug``, accepted before the command and after it.
+
+    After the command they have no default (``SUPPRESS``), so they change the value
+    only when given there: ``watchkeeper --config a.toml run`` is not undone by ``run``.
+    """
+    unset = {} if defaults else {"default": argparse.SUPPRESS}
     parser.add_argument(
         "--config",
         metavar="PATH",
         help="TOML config file (default: $WATCHKEEPER_CONFIG or ./config.toml)",
+        **unset,
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
-        module.register(subparsers)
-    return parser
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks and debug logs", **unset
+    )
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command and sub-command parser under ``parser`` (``audit verify``...)."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += [child, *_subcommands(child)]
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:

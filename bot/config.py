@@ -1,12 +1,12 @@
-"""Configuration: a TOML file, overridden by ``WATCHKEEPER_<SECTION>__<KEY>`` variables.
+"""Configuration: a TOML file, overridden by ``WATCHKEEPER_<SECTION>__<KEY>`` variables
+from the environment, ``.env`` or secret files (``bot.config_sources``).
 
 Loaded once, in ``cli.py``, and passed down; nothing reads configuration at import
-time. Every problem with a file is reported as one line naming the key at fault.
+time. Every problem is reported as one line naming the key, or the variable, at fault.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +14,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.config_sources import (
+    CONFIG_VARIABLE,
+    Sources,
+    VariablesSource,
+    dotenv_variables,
+    locating_variable,
+    secret_file_variables,
+    secrets_dir,
+)
 from bot.models import Level
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
@@ -35,6 +44,9 @@ class StorageConfig(Section):
     data_dir: Path = Path("./data")
     url: str = ""
     """Empty: SQLite at ``data_dir/watchkeeper.db``. ``postgresql://...``: PostgreSQL."""
+    password: SecretStr | None = None
+    """The PostgreSQL password, apart from the URL: any character works, and a secret
+    file can hold it. It wins over a password written in the URL."""
     window_messages: int = Field(200, ge=10, le=5000)
     """How many recent messages of a conversation are kept (text and scoring state)."""
     window_days: float = Field(14, gt=0)
@@ -259,8 +271,13 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file's values arrive as init arguments; the environment overrides them.
-        return (env_settings, init_settings)
+        # The file's values arrive as init arguments; the other sources override them.
+        return (
+            env_settings,
+            VariablesSource(settings_cls, dotenv_variables()),
+            VariablesSource(settings_cls, secret_file_variables(secrets_dir())),
+            init_settings,
+        )
 
     @property
     def enabled_platforms(self) -> list[str]:
@@ -268,10 +285,11 @@ class Settings(BaseSettings):
 
 
 def resolve_config_path(explicit: str | None) -> Path | None:
-    """``--config``, else ``$WATCHKEEPER_CONFIG``, else ``./config.toml`` if present."""
+    """``--config``, else ``$WATCHKEEPER_CONFIG`` (environment or ``.env``), else
+    ``./config.toml`` if present."""
     if explicit:
         return Path(explicit)
-    from_env = os.environ.get("WATCHKEEPER_CONFIG")
+    from_env = locating_variable(CONFIG_VARIABLE)
     if from_env:
         return Path(from_env)
     return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
@@ -293,15 +311,14 @@ def load_config(path: Path | None) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise ConfigError([_describe(error, path) for error in exc.errors()]) from None
+        sources = Sources(path, data)
+        raise ConfigError([_describe(error, sources) for error in exc.errors()]) from None
 
 
-def _describe(error: Any, path: Path | None) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+def _describe(error: Any, sources: Sources) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"
     elif error["type"] == "missing":
         message = "required key is missing"
-    origin = f"{path}: " if path else ""
-    return f"{origin}{where}: {message}"
+    return f"{sources.origin(tuple(error['loc']))}: {message}"

@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    print(context.config_summary(), flush=True)
     settings = context.settings
     problems = asyncio.run(_check(settings, args.offline))
     for problem in problems:

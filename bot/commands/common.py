@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings, load_config, resolve_config_path
+from bot.config_sources import Sources
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
@@ -27,11 +28,20 @@ class Context:
     _settings: Settings | None = field(default=None, repr=False)
 
     @property
+    def config_file(self) -> Path | None:
+        return resolve_config_path(self.config_path)
+
+    @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_config(resolve_config_path(self.config_path))
+            self._settings = load_config(self.config_file)
             setup_logging(self._settings, self.debug)
         return self._settings
+
+    def config_summary(self) -> str:
+        """One line: the config file used (or none), and the other sources that set
+        something (environment, ``.env``, secret files)."""
+        return Sources(self.config_file).summary()
 
 
 class _JsonFormatter(logging.Formatter):

@@ -66,7 +66,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         source = Path(settings.storage.url.removeprefix("sqlite:///"))
     if not source.is_file():
         raise UsageError(f"{source}: no SQLite store there")
-    copied = asyncio.run(migrate(source, args.to))
+    secret = settings.storage.password
+    password = secret.get_secret_value() if secret else None
+    copied = asyncio.run(migrate(source, args.to, password))
     for table, count in copied.counts.items():
         print(f"{table:16} {count:>9} rows copied")
     print("audit chain verified on the copy; counts match")
@@ -74,11 +76,11 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-async def migrate(source_path: Path, url: str) -> Copied:
+async def migrate(source_path: Path, url: str, password: str | None = None) -> Copied:
     from bot.store.postgres import postgres_store  # asyncpg: only when migrating
 
     async with sqlite_store(source_path) as source:
-        target = postgres_store(url)
+        target = postgres_store(url, password=password)
         async with target:
             return await copy_store(source, target)
 

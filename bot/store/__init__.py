@@ -14,7 +14,8 @@ def store_for(config: StorageConfig) -> SqlStore:
     if config.url.startswith(("postgresql://", "postgres://")):
         from bot.store.postgres import postgres_store
 
-        return postgres_store(config.url)
+        password = config.password.get_secret_value() if config.password else None
+        return postgres_store(config.url, password=password)
     if config.url.startswith("sqlite:///"):
         return sqlite_store(config.url.removeprefix("sqlite:///"))
     return sqlite_store(config.sqlite_path)

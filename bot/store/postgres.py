@@ -116,11 +116,13 @@ class PostgresDriver(_Connection):
         url: str,
         *,
         schema: str | None = None,
+        password: str | None = None,
         min_size: int = POOL_MIN,
         max_size: int = POOL_MAX,
     ) -> None:
         self.url = url
         self.schema = schema
+        self.password = password
         self.min_size = min_size
         self.max_size = max_size
         self._pool: asyncpg.Pool | None = None
@@ -136,7 +138,7 @@ class PostgresDriver(_Connection):
         settings = {"search_path": self.schema} if self.schema else None
         if self.schema:
             # A private schema (tests, or several deployments in one database).
-            first = await asyncpg.connect(self.url)
+            first = await asyncpg.connect(self.url, password=self.password)
             try:
                 await first.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             except asyncpg.UniqueViolationError:
@@ -144,7 +146,11 @@ class PostgresDriver(_Connection):
             finally:
                 await first.close()
         self._pool = await asyncpg.create_pool(
-            self.url, min_size=self.min_size, max_size=self.max_size, server_settings=settings
+            self.url,
+            password=self.password,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            server_settings=settings,
         )
         self._target = self._pool
 
@@ -189,6 +195,10 @@ class PostgresStore(SqlStore):
             await super().migrate()
 
 
-def postgres_store(url: str, schema: str | None = None) -> PostgresStore:
-    """A store on ``url``; ``schema`` keeps its tables in a schema of their own."""
-    return PostgresStore(PostgresDriver(url, schema=schema))
+def postgres_store(
+    url: str, schema: str | None = None, password: str | None = None
+) -> PostgresStore:
+    """A store on ``url``; ``schema`` keeps its tables in a schema of their own;
+    ``password``, when given, is used instead of one in the URL (so it may hold any
+    character, and come from a secret file)."""
+    return PostgresStore(PostgresDriver(url, schema=schema, password=password))

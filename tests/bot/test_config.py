@@ -63,3 +63,90 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).parents[2] / "config.example.toml"
     settings = load_config(example)
     assert settings.enabled_platforms == []
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory and no secrets directory unless a test makes one."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WATCHKEEPER_SECRETS_DIR", str(tmp_path / "secrets"))
+    return tmp_path
+
+
+def test_a_bad_environment_variable_is_named(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(workdir, "[detection]\nmin_messages = 7\n")
+    monkeypatch.setenv("WATCHKEEPER_DETECTION__MIN_MESSAGES", "many")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    (problem,) = raised.value.problems
+    assert problem.startswith("environment variable WATCHKEEPER_DETECTION__MIN_MESSAGES:")
+    assert "config.toml" not in problem
+
+
+def test_dotenv_in_the_working_directory_is_read(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / ".env").write_text(
+        "POSTGRES_PASSWORD=for-compose-only\n"
+        "WATCHKEEPER_DETECTION__MIN_MESSAGES=5\n"
+        "WATCHKEEPER_ALERTS__FLOOD_LIMIT=lots\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(None)
+    assert raised.value.problems == [
+        ".env: WATCHKEEPER_ALERTS__FLOOD_LIMIT: "
+        "Input should be a valid integer, unable to parse string as an integer"
+    ]
+    (workdir / ".env").write_text("WATCHKEEPER_DETECTION__MIN_MESSAGES=5\n")
+    assert load_config(None).detection.min_messages == 5
+    monkeypatch.setenv("WATCHKEEPER_DETECTION__MIN_MESSAGES", "6")  # the environment wins
+    assert load_config(None).detection.min_messages == 6
+
+
+def test_dotenv_can_name_the_config_file(workdir: Path) -> None:
+    from bot.config import resolve_config_path
+
+    (workdir / "wk.toml").write_text("[detection]\nmin_messages = 9\n")
+    (workdir / ".env").write_text("WATCHKEEPER_CONFIG=wk.toml\n")
+    path = resolve_config_path(None)
+    assert path == Path("wk.toml")
+    assert load_config(path).detection.min_messages == 9
+
+
+def test_secret_files_one_per_variable(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = workdir / "secrets"
+    secrets.mkdir()
+    (secrets / "watchkeeper_discord__token").write_text("from-a-secret-file\n")
+    (secrets / "WATCHKEEPER_DETECTION__MIN_MESSAGES").write_text("4")
+    (secrets / "unrelated").write_text("ignored")
+    path = write(workdir, "[detection]\nmin_messages = 8\n")
+    settings = load_config(path)
+    assert settings.discord.token is not None
+    assert settings.discord.token.get_secret_value() == "from-a-secret-file"
+    assert settings.detection.min_messages == 4  # a secret file wins over the TOML file
+    (workdir / ".env").write_text("WATCHKEEPER_DETECTION__MIN_MESSAGES=3\n")
+    assert load_config(path).detection.min_messages == 3  # .env wins over a secret file
+    (secrets / "WATCHKEEPER_DETECTION__MIN_MESSAGES").write_text("0")
+    (workdir / ".env").unlink()
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.problems[0].startswith(
+        f"secret file {secrets / 'WATCHKEEPER_DETECTION__MIN_MESSAGES'}: "
+    )
+
+
+def test_a_missing_secrets_directory_is_fine(workdir: Path) -> None:
+    assert not (workdir / "secrets").exists()
+    assert load_config(None).discord.token is None
+
+
+def test_database_password_apart_from_the_url(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WATCHKEEPER_STORAGE__PASSWORD", "p@ss/word")
+    settings = load_config(None)
+    assert settings.storage.password is not None
+    assert settings.storage.password.get_secret_value() == "p@ss/word"
+    assert "p@ss/word" not in repr(settings)
