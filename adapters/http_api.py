@@ -32,6 +32,7 @@ from adapters.http.webhook import WebhookSink
 from bot import metrics
 from bot.clock import utcnow
 from bot.config import HttpConfig, Settings
+from bot.decisions import Actor, CaseNotHere, TransitionRefused, decide
 from bot.inbox import InboxConsumer
 from bot.runtime import Runtime
 from bot.store import inbox as queue
@@ -111,10 +112,20 @@ class IngestApi:
         # Someone else's case is "not found", exactly like a case that does not exist.
         if case is None or case.platform != key.platform or not key.may_use(case.space_id):
             raise ApiError(404, f"no case {case_id} in this key's spaces")
-        updated = await self.runtime.engine.decide(
-            case.id, decision.as_action, decision.actor, decision.actor_name, decision.reason
-        )
-        return web.json_response(case_json(updated))
+        actor = Actor(decision.actor, decision.actor_name)
+        try:
+            outcome = await decide(self.runtime.engine, case.platform, case.space_id, case.id,
+                                   decision.as_action, actor, decision.reason)  # fmt: skip
+        except CaseNotHere:
+            raise ApiError(404, f"no case {case_id} in this key's spaces") from None
+        except TransitionRefused as exc:
+            raise ApiError(409, str(exc), "invalid_transition") from None
+        body = case_json(outcome.case)
+        if outcome.package is not None:
+            package = outcome.package
+            body["evidence_package"] = {"path": str(package.path),
+                                        "manifest_sha256": package.manifest_sha256}  # fmt: skip
+        return web.json_response(body)
 
 
 async def openapi(request: web.Request) -> web.Response:

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot import __version__
+from bot import __version__, lifecycle
 from bot.clock import isoformat, utcnow
 from bot.config import Settings
 from bot.evidence_html import render_html
@@ -160,16 +160,17 @@ def transcript(
 
 
 def decisions_record(case: Case) -> list[dict[str, Any]]:
+    states = lifecycle.replay(case.decisions)
     return [
         {
             "action": d.action.value,
-            "state_after": d.action.resulting_state.value,
+            "state_after": state.value,
             "actor_id": d.actor_id,
             "actor_name": d.actor_name,
             "at": isoformat(d.at),
             "reason": d.reason,
         }
-        for d in case.decisions
+        for d, state in zip(case.decisions, states, strict=True)
     ]
 
 
@@ -250,13 +251,13 @@ async def export_case(
 
 
 async def export_on_escalate(
-    store: SqlStore, settings: Settings, case: Case, actor: str
+    store: SqlStore, settings: Settings, case: Case, actor: str, scorer: Scorer | None = None
 ) -> Package | None:
     """What an adapter calls when a moderator presses Escalate: the package goes under
     ``data_dir/evidence``. A failure (a full disk) is logged, never raised: the
     escalation itself is already recorded and must not be undone by it."""
     try:
-        package = await export_case(store, settings, case, actor=actor)
+        package = await export_case(store, settings, case, actor=actor, scorer=scorer)
     except Exception:
         log.exception("case %d: the evidence package could not be written", case.number)
         return None

@@ -62,7 +62,9 @@ class CaseState(StrEnum):
 
 
 class Action(StrEnum):
-    """What a moderator can do to a case; each maps to the state it leads to."""
+    """What a moderator can do to a case. ``bot.lifecycle`` says which state each one
+    leads to from which state; a note and a claim record who did what without moving
+    a case on (a claim also acknowledges an open case)."""
 
     ACKNOWLEDGE = "acknowledge"
     ESCALATE = "escalate"
@@ -70,20 +72,8 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     CLOSE = "close"
     REOPEN = "reopen"
-
-    @property
-    def resulting_state(self) -> CaseState:
-        return _ACTION_STATE[self]
-
-
-_ACTION_STATE = {
-    Action.ACKNOWLEDGE: CaseState.ACKNOWLEDGED,
-    Action.ESCALATE: CaseState.ESCALATED,
-    Action.DISMISS: CaseState.DISMISSED,
-    Action.CONFIRM: CaseState.CONFIRMED,
-    Action.CLOSE: CaseState.CLOSED,
-    Action.REOPEN: CaseState.OPEN,
-}
+    CLAIM = "claim"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,8 @@ from adapters.discord.sink import DiscordAlertSink, Troubles
 from adapters.discord.translate import channel_ids, is_from_a_person, role_ids, to_message
 from bot.alerts import escalation_for, load_links
 from bot.commands.common import UsageError
-from bot.evidence import export_on_escalate, package_note
+from bot.decisions import Actor, CaseNotHere, TransitionRefused, decide
+from bot.evidence import package_note
 from bot.models import Action, Case
 from bot.moderation import Moderation
 from bot.runtime import Runtime
@@ -178,26 +179,43 @@ class DiscordAdapter:
     # -- moderators ----------------------------------------------------------------------
 
     async def alert_button(
-        self, interaction: discord.Interaction, action: Action, case_id: int
+        self, interaction: discord.Interaction, action: Action, case_id: int, reason: str = ""
     ) -> None:
         settings = await self.require_moderator(interaction)
         if settings is None:
             return
-        case = await self.engine.store.get_case(case_id)
-        if case is None or case.platform != PLATFORM or case.space_id != settings.space_id:
-            await interaction.response.send_message(NOT_THIS_GUILD, ephemeral=True)
-            return
         user = interaction.user
-        case = await self.engine.decide(case_id, action, str(user.id), user.display_name)
-        log.info("case %d: %s by a moderator", case.number, action.value)
+        actor = Actor(str(user.id), user.display_name)
         if action is Action.ESCALATE:
-            # Where to report comes first, within Discord's 3 s; the package follows.
-            text = self.escalation_text(case, settings)
-            await interaction.response.send_message(text, ephemeral=True)
-            package = await export_on_escalate(self.engine.store, self.settings, case, str(user.id))
-            await interaction.followup.send(package_note(case, package)[:2000], ephemeral=True)
-        else:
+            # The evidence package may take longer than Discord's 3 s: answer first.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            outcome = await decide(
+                self.engine, PLATFORM, settings.space_id, case_id, action, actor, reason
+            )
+        except CaseNotHere:
+            await self._tell(interaction, NOT_THIS_GUILD)
+            return
+        except TransitionRefused as exc:
+            await self._tell(interaction, str(exc))
+            return
+        case = outcome.case
+        if action is Action.ESCALATE:
+            await interaction.followup.send(self.escalation_text(case, settings), ephemeral=True)
+            note = package_note(case, outcome.package)
+            await interaction.followup.send(note[:2000], ephemeral=True)
+        elif interaction.message is not None:  # a button, or a modal opened from one
             await interaction.response.edit_message(embed=alert_embed(case), view=alert_view(case))
+        else:
+            await self._tell(interaction, f"Case {case.number}: {action.value} recorded.")
+
+    @staticmethod
+    async def _tell(interaction: discord.Interaction, text: str) -> None:
+        """A private answer, whether or not the interaction was answered already."""
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
 
     def escalation_text(self, case: Case, settings: GuildSettings) -> str:
         escalation = escalation_for(case, self.settings, settings.regions, self.links)

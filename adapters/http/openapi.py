@@ -91,6 +91,11 @@ _CASE: dict[str, Any] = {
         "evidence": {"type": "array", "items": {"type": "object"}},
         "decisions": {"type": "array", "items": {"type": "object"}},
         "summary": {"type": "string"},
+        "evidence_package": {
+            "type": "object",
+            "description": "After an escalation: where the evidence package was written",
+            "properties": {"path": {"type": "string"}, "manifest_sha256": {"type": "string"}},
+        },
     },
 }
 
@@ -258,6 +263,8 @@ def document() -> dict[str, Any]:
                                                 "confirm",
                                                 "close",
                                                 "reopen",
+                                                "claim",
+                                                "note",
                                             ],
                                         },
                                         "actor": _ID,
@@ -279,6 +286,10 @@ def document() -> dict[str, Any]:
                         },
                         "400": _error("The body is not JSON"),
                         "404": _error("No such case in the key's spaces"),
+                        "409": _error(
+                            "The action does not follow from the case's state (a second "
+                            "acknowledge, a dismiss on a closed case): reopen it first"
+                        ),
                         "413": _error("The body is larger than the configured limit"),
                         "422": _error("The decision is invalid"),
                         **_AUTH_ERRORS,

@@ -74,7 +74,9 @@ class Batch(_Strict):
 
 
 class DecisionIn(_Strict):
-    action: Literal["acknowledge", "escalate", "dismiss", "confirm", "close", "reopen"]
+    action: Literal[
+        "acknowledge", "escalate", "dismiss", "confirm", "close", "reopen", "claim", "note"
+    ]
     actor: Id
     actor_name: str = Field("", max_length=200)
     reason: str = Field("", max_length=2000)

@@ -21,7 +21,8 @@ from adapters.slack.people import Directory, RecentIds
 from adapters.slack.translate import PLATFORM, Incoming, incoming, parse_mentions, to_message
 from bot.alerts import escalation_for
 from bot.clock import utcnow
-from bot.evidence import export_on_escalate, package_note
+from bot.decisions import Actor, CaseNotHere, TransitionRefused, decide
+from bot.evidence import package_note
 from bot.inbox import InboxConsumer
 from bot.models import Action, Case, Message, Participant
 from bot.moderation import REPORT_THANKS, Moderation, privacy_notice
@@ -140,26 +141,28 @@ class SlackListeners:
             log.info("refused a %s press on case id %d by a non-moderator", decision, case_id)
             await respond(text=NOT_A_MODERATOR, response_type="ephemeral", replace_original=False)
             return
-        case = await self.engine.store.get_case(case_id)
-        if case is None or case.platform != PLATFORM or case.space_id != team_id:
-            await respond(text="This case does not belong to this workspace.",
-                          response_type="ephemeral", replace_original=False)  # fmt: skip
-            return
         name = str(user.get("name") or user.get("username") or user_id)
-        case = await self.engine.decide(case_id, decision, user_id, name)
-        log.info("case %d: %s by a moderator", case.number, decision.value)
-        if decision is not Action.ESCALATE:
-            answer = (
-                f"Case {case.number}: {case.state.value}. The alert shows who decided and when."
-            )
-            await respond(text=answer, response_type="ephemeral", replace_original=False)
+        await self.apply(decision, case_id, team_id, Actor(user_id, name), "", respond)
+
+    async def apply(self, action: Action, case_id: int, team_id: str, actor: Actor,
+                    reason: str, respond: Any) -> None:  # fmt: skip
+        """Decide through the core and answer the moderator privately; the alert itself
+        is edited by the outbox (the decision queued its update)."""
+        try:
+            outcome = await decide(self.engine, PLATFORM, team_id, case_id, action, actor, reason)
+        except CaseNotHere:
+            await _private(respond, "This case does not belong to this workspace.")
             return
-        # Where to report comes first; the package (a path on the bot's host) follows.
-        await respond(text=self._escalation_advice(case), response_type="ephemeral",
-                      replace_original=False)  # fmt: skip
-        package = await export_on_escalate(self.engine.store, self.settings, case, user_id)
-        await respond(text=package_note(case, package), response_type="ephemeral",
-                      replace_original=False)  # fmt: skip
+        except TransitionRefused as exc:
+            await _private(respond, str(exc))
+            return
+        case = outcome.case
+        if action is not Action.ESCALATE:
+            answer = f"Case {case.number}: {case.state.value}. The alert shows who did what, when."
+            await _private(respond, answer)
+            return
+        await _private(respond, self._escalation_advice(case))
+        await _private(respond, package_note(case, outcome.package))
 
     def _escalation_advice(self, case: Case) -> str:
         escalation = escalation_for(case, self.settings, self.config.regions)
@@ -211,6 +214,10 @@ class SlackListeners:
         if sub == "exclude":
             return await self.moderation.exclude(PLATFORM, team_id, channel, user_id)
         return await self.moderation.include(PLATFORM, team_id, channel, user_id)
+
+
+async def _private(respond: Any, text: str) -> None:
+    await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def _about(text: str, reporter_id: str) -> Participant | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot import lifecycle
 from bot.clock import to_epoch, utcnow
 from bot.models import (
     Case,
@@ -348,15 +349,34 @@ class SqlStore(DeliveryQueries, RetentionQueries):
         return [await self._with_decisions(row) for row in sorted(rows, key=lambda r: r[0])]
 
     async def record_decision(self, decision: Decision, hold_days: float) -> Case:
-        """Apply a moderator's action: state change, audit entry, and an alert refresh."""
+        """Apply a moderator's action: state change, audit entry, and an alert refresh.
+
+        ``TransitionRefused`` if the action does not follow from the case's state. The
+        state is compared again as it is written, so of two moderators acting at once
+        on one case (two processes, PostgreSQL), the second is refused, not applied
+        over the first."""
         at = to_epoch(decision.at)
         async with self.driver.transaction() as tx:
             rows = await tx.fetch(
-                "SELECT platform, space_id FROM cases WHERE id = ?", (decision.case_id,)
+                "SELECT platform, space_id, number, state FROM cases WHERE id = ?",
+                (decision.case_id,),
             )
             if not rows:
                 raise KeyError(decision.case_id)
-            platform, space_id = rows[0]
+            platform, space_id, number, before = rows[0]
+            before_state = CaseState(before)
+            state = lifecycle.check(int(number), before_state, decision.action)
+            hold = ", hold_until = ?" if state is CaseState.ESCALATED else ""
+            held = (at + hold_days * 86400,) if hold else ()
+            changed = await tx.fetch(
+                f"UPDATE cases SET state = ?, updated_at = ?{hold} WHERE id = ? AND state = ? "
+                "RETURNING id",
+                (state.value, at, *held, decision.case_id, before),
+            )
+            if not changed:
+                raise lifecycle.TransitionRefused(
+                    f"Case {number} changed while you were deciding: look at the alert again."
+                )
             await tx.insert(
                 "INSERT INTO decisions (case_id, action, actor_id, actor_name, at, reason) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -369,17 +389,6 @@ class SqlStore(DeliveryQueries, RetentionQueries):
                     decision.reason,
                 ),
             )
-            state = decision.action.resulting_state
-            if state is CaseState.ESCALATED:
-                await tx.execute(
-                    "UPDATE cases SET state = ?, updated_at = ?, hold_until = ? WHERE id = ?",
-                    (state.value, at, at + hold_days * 86400, decision.case_id),
-                )
-            else:
-                await tx.execute(
-                    "UPDATE cases SET state = ?, updated_at = ? WHERE id = ?",
-                    (state.value, at, decision.case_id),
-                )
             await self._enqueue(tx, decision.case_id, platform, space_id, "update", at)
             await self._audit(
                 tx,
@@ -388,6 +397,7 @@ class SqlStore(DeliveryQueries, RetentionQueries):
                 {
                     "case_id": decision.case_id,
                     "action": decision.action.value,
+                    "state": state.value,
                     "actor_name": decision.actor_name,
                     "reason": decision.reason,
                 },

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from adapters.http_api import serve
+from bot.evidence import verify
 from bot.runtime import Runtime
 from bot.store import inbox
 from bot.store.apikeys import create_key
@@ -238,6 +239,16 @@ async def test_grooming_batch_opens_a_case_delivered_signed(start_api: StartApi)
     )
     assert status == 200 and body["state"] == "escalated"
     assert body["decisions"][0]["actor"] == "mod-7"
+    # The same path as the chat buttons: the evidence package is written, verifiably.
+    package = body["evidence_package"]
+    assert verify(Path(package["path"])).manifest_sha256 == package["manifest_sha256"]
+    # A stale decision (a second escalation) is refused, not recorded again.
+    status, again, _ = await api.call(
+        "POST", f"/v1/cases/{case['id']}/decisions", api.key_a,
+        json={"action": "escalate", "actor": "mod-8"},
+    )  # fmt: skip
+    assert status == 409 and error_code(again) == "invalid_transition"
+    assert "already escalated" in again["error"]["message"]
     for _ in range(100):
         updates = api.webhook.events("case.updated")
         if any(u.event["case"]["state"] == "escalated" for u in updates):
