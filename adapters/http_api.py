@@ -163,7 +163,7 @@ async def serve(runtime: Runtime) -> None:
     )
     await runner.setup()
     await web.TCPSite(runner, config.host, config.port).start()
-    scoring = asyncio.create_task(consumer.run(), name="inbox")
+    scoring = runtime.supervise("inbox", consumer.run)
     ready["ready"] = True
     log.info("HTTP API on http://%s:%d (process %s)", config.host, config.port, consumer.owner)
     try:

@@ -151,13 +151,13 @@ async def http_mode(app: AsyncApp, host: str, port: int) -> AsyncIterator[web.Ap
 
 
 @asynccontextmanager
-async def scoring(inbox: InboxConsumer | None) -> AsyncIterator[None]:
+async def scoring(runtime: Runtime, inbox: InboxConsumer | None) -> AsyncIterator[None]:
     """Run the inbox consumer, if any; on the way out finish its batch, write out what
     it scored and hand its leases back (others take the workspace over at once)."""
     if inbox is None:
         yield
         return
-    task = asyncio.create_task(inbox.run(), name="slack-inbox")
+    task = runtime.supervise("slack-inbox", inbox.run)
     try:
         yield
     finally:
@@ -173,7 +173,7 @@ async def serve(runtime: Runtime) -> None:
     if config.mode == "http":
         # The server stops accepting before the consumer stops: what it stored is scored.
         async with (
-            scoring(adapter.inbox),
+            scoring(runtime, adapter.inbox),
             http_mode(adapter.app, config.http_host, config.http_port),
         ):
             await asyncio.Event().wait()

@@ -11,6 +11,11 @@ process's memory, and several processes produce the cases one process would.
 When a lease comes back after another process held it, the consumer drops what it
 remembered of the space (``Engine.forget_space``), and the engine rebuilds each
 conversation from the store's window, as after a restart.
+
+No message can stop scoring: one that cannot be read back, or on which scoring
+fails, is set aside in the dead-letter table with the reason
+(``bot/store/deadletters.py``) and the messages behind it are scored. Only the store
+being unavailable makes a round wait and retry.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.clock import utcnow
 from bot.engine import Engine
-from bot.store import SqlStore
+from bot.store import SqlStore, deadletters
 from bot.store import inbox as queue
+from bot.store.base import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +83,19 @@ class InboxConsumer:
 
     async def run(self) -> None:
         """Score until ``stop()``; a failed round is logged and retried."""
+        failures = 0
         while not self._stopping:
             try:
                 busy = await self.step()
-            except (OSError, TimeoutError) as exc:
-                log.warning("inbox: store unavailable (%s); retrying", exc)
+                failures = 0
+            except Exception as exc:  # a round must never end scoring for good
+                failures += 1
+                if is_transient(exc):
+                    log.warning("inbox: store unavailable (%s); retrying", type(exc).__name__)
+                else:
+                    log.error("inbox: scoring round failed (%s); retrying", type(exc).__name__)
+                    log.debug("inbox: the failure", exc_info=True)
+                await asyncio.sleep(min(5.0, self.poll_seconds * 2**failures))
                 busy = 0
             if busy or self._stopping:
                 continue
@@ -119,13 +134,43 @@ class InboxConsumer:
         if not held or self._stopping:
             return 0
         taken = await queue.take_spaces(self.store, held, self.batch)
-        for _, message in taken:
-            await self.engine.ingest(message)
+        poisoned: list[queue.Taken] = []
+        reasons: list[str] = []
+        for item in taken:
+            if item.message is None:
+                poisoned.append(item)
+                reasons.append(item.problem or "unreadable")
+                continue
+            try:
+                await self.engine.ingest(item.message)
+            except Exception as exc:
+                if is_transient(exc):
+                    raise  # the store, not the message: the whole round is retried
+                poisoned.append(item)
+                reasons.append(f"scoring failed: {type(exc).__name__}: {exc}")
+        if poisoned:
+            await self._set_aside(poisoned, reasons)
         # Written out before the inbox lets go: whoever scores these spaces next finds
         # the messages in the windows.
         await self.engine.flush()
-        await queue.done(self.store, [id_ for id_, _ in taken])
+        await queue.done(self.store, [item.id for item in taken])
         return len(taken)
+
+    async def _set_aside(self, poisoned: list[queue.Taken], reasons: list[str]) -> None:
+        for item, reason in zip(poisoned, reasons, strict=True):
+            # The reason can quote the message: only its kind goes to the log.
+            log.warning(
+                "inbox: message %d of %s/%s set aside as a dead letter (%s)",
+                item.id,
+                item.platform,
+                item.space_id,
+                reason.split(":")[0],
+            )
+        metrics.dead_letters(len(poisoned))
+        letters = [item.dead_letter(reason) for item, reason in zip(poisoned, reasons, strict=True)]
+        await deadletters.set_aside(
+            self.store, letters, [item.id for item in poisoned], self.clock()
+        )
 
     async def _hold(self, space: Space, now: datetime) -> bool:
         """Make sure this process holds the space for at least half a lease more."""

@@ -32,6 +32,9 @@ class _Collectors:
     outbox_depth: Any
     inbox_depth: Any
     requests: Any
+    dead_letters: Any
+    dead_letters_kept: Any
+    task_restarts: Any
 
 
 _collectors: _Collectors | None = None
@@ -91,6 +94,22 @@ def enable() -> None:
             ["route", "status"],
             registry=registry,
         ),
+        dead_letters=Counter(
+            "watchkeeper_dead_letters",
+            "Messages set aside because they could not be scored",
+            registry=registry,
+        ),
+        dead_letters_kept=Gauge(
+            "watchkeeper_dead_letters_kept",
+            "Messages in the dead-letter table (see `watchkeeper deadletters`)",
+            registry=registry,
+        ),
+        task_restarts=Counter(
+            "watchkeeper_task_restarts",
+            "Background tasks (scoring, delivery) restarted after they failed",
+            ["task"],
+            registry=registry,
+        ),
     )
 
 
@@ -130,6 +149,21 @@ def delivery_failed(platform: str, retryable: bool) -> None:
 def request(route: str, status: int) -> None:
     if _collectors is not None:
         _collectors.requests.labels(route, str(status)).inc()
+
+
+def dead_letters(count: int) -> None:
+    if _collectors is not None:
+        _collectors.dead_letters.inc(count)
+
+
+def set_dead_letters(kept: int) -> None:
+    if _collectors is not None:
+        _collectors.dead_letters_kept.set(kept)
+
+
+def task_restarted(task: str) -> None:
+    if _collectors is not None:
+        _collectors.task_restarts.labels(task).inc()
 
 
 def set_depths(outbox: int, inbox: int | None = None) -> None:

@@ -12,6 +12,10 @@ from bot import __version__
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 200}
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_YEARS = "^(197[1-9]|19[89][0-9]|20[0-8][0-9]|209[0-5])-"
+"""Times from 1971 to 2095 (the API takes 1970-01-01 to 2096-10-02 as instants, so
+any offset keeps these in range)."""
+BAD_JSON = "The body is not JSON, nests too deeply or has an overlong number"
 
 
 def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -54,9 +58,10 @@ _MESSAGE: dict[str, Any] = {
         },
         "text": {"type": "string", "maxLength": 40000},
         "ts": {
-            "description": "ISO 8601 time or seconds since the epoch; default: when received",
+            "description": "ISO 8601 time (1970 to 2096) or seconds since the epoch; "
+            "default: when received",
             "oneOf": [
-                {"type": "string", "format": "date-time"},
+                {"type": "string", "format": "date-time", "pattern": _YEARS},
                 {"type": "number", "minimum": 0, "maximum": 4e9},
             ],
         },
@@ -179,7 +184,7 @@ def document() -> dict[str, Any]:
                                 }
                             },
                         },
-                        "400": _error("The body is not JSON"),
+                        "400": _error(BAD_JSON),
                         "403": _error("A message names a space the key may not use"),
                         "413": _error("The body is larger than the configured limit"),
                         "422": _error("The JSON does not describe messages"),
@@ -284,7 +289,7 @@ def document() -> dict[str, Any]:
                                 }
                             },
                         },
-                        "400": _error("The body is not JSON"),
+                        "400": _error(BAD_JSON),
                         "404": _error("No such case in the key's spaces"),
                         "409": _error(
                             "The action does not follow from the case's state (a second "

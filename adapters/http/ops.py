@@ -14,6 +14,7 @@ from aiohttp import web
 from adapters.http.errors import json_errors
 from bot import metrics
 from bot.runtime import Runtime
+from bot.store import deadletters
 from bot.store import inbox as queue
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """The process can take work: it is not shutting down and its store answers."""
+    """The process can take work: it is not shutting down, its background tasks
+    (scoring, delivery) run and its store answers."""
     if not request.app[READY_KEY].get("ready", False):
         return web.json_response(
             {"status": "unavailable", "reason": "not started or stopping"}, status=503
         )
-    store = request.app[RUNTIME_KEY].store
+    runtime = request.app[RUNTIME_KEY]
+    if runtime.down:
+        name, why = next(iter(runtime.down.items()))
+        return web.json_response(
+            {"status": "unavailable", "reason": f"task {name} {why}"}, status=503
+        )
+    store = runtime.store
     try:
         await asyncio.wait_for(store.driver.fetch("SELECT 1"), timeout=READY_TIMEOUT)
     except Exception as exc:  # any failure of the store means "not ready", with why
@@ -51,6 +59,7 @@ async def metrics_view(request: web.Request) -> web.Response:
         outbox, _ = await asyncio.wait_for(store.outbox_backlog(), timeout=READY_TIMEOUT)
         inbox = await asyncio.wait_for(queue.depth(store), timeout=READY_TIMEOUT)
         metrics.set_depths(outbox, inbox)
+        metrics.set_dead_letters(await asyncio.wait_for(deadletters.count(store), READY_TIMEOUT))
     except Exception as exc:  # the counters are still worth serving without the depths
         log.warning("metrics: could not read queue depths: %s", exc)
     body, content_type = metrics.exposition()

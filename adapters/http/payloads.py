@@ -7,10 +7,11 @@ response. The shapes here and in ``openapi.py`` describe the same contract.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from adapters.http.errors import ApiError
 from bot.clock import isoformat, utcnow
@@ -18,6 +19,15 @@ from bot.models import Action, AgeBand, Case, Message, Participant
 from bot.store.apikeys import API_PLATFORM
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
+
+EARLIEST_TS = 0.0
+LATEST_TS = 4e9
+"""Message times the API accepts, in seconds since the epoch (1970 to 2096): any time
+outside them is a client's mistake, and one that the store could not read back."""
+MAX_DEPTH = 16
+"""JSON nesting the API accepts: a message is three levels deep."""
+MAX_NUMBER_CHARS = 32
+"""Digits (and sign, point, exponent) of one JSON number: no field needs more."""
 
 
 class _Strict(BaseModel):
@@ -43,6 +53,17 @@ class MessageIn(_Strict):
     reply_to: Id | None = None
     mentions: list[Id] = Field(default_factory=list, max_length=100)
     link: str | None = Field(None, max_length=2000)
+
+    @field_validator("ts")
+    @classmethod
+    def _sane_time(cls, ts: datetime | float | None) -> datetime | float | None:
+        """Compared as an instant, so that an extreme offset (``-23:59`` on the last
+        second of year 9999) cannot carry a time out of range when turned into UTC."""
+        if isinstance(ts, datetime):
+            instant = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+            if not EARLIEST_TS <= instant.timestamp() <= LATEST_TS:
+                raise ValueError("must be between 1970-01-01 and 2096-10-02 (UTC)")
+        return ts
 
     def to_message(self, received: datetime) -> Message:
         if self.ts is None:
@@ -86,11 +107,47 @@ class DecisionIn(_Strict):
         return Action(self.action)
 
 
+def _number(text: str) -> float | int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number longer than {MAX_NUMBER_CHARS} characters")
+    if not any(c in text for c in ".eE"):
+        return int(text)
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def _constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively: the depth is what is being checked)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
 def parse_json(body: bytes) -> Any:
+    """The body as JSON, or a 400 naming what is wrong: not JSON, nested deeper than
+    ``MAX_DEPTH``, a number longer than ``MAX_NUMBER_CHARS``, ``NaN`` or ``Infinity``."""
     try:
-        return json.loads(body)
+        data = json.loads(body, parse_int=_number, parse_float=_number, parse_constant=_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}", "bad_json") from None
+    except RecursionError:
+        raise ApiError(400, f"the body nests deeper than {MAX_DEPTH} levels", "bad_json") from None
+    except ValueError as exc:
+        raise ApiError(400, f"the body is not acceptable JSON: {exc}", "bad_json") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ApiError(400, f"the body nests deeper than {MAX_DEPTH} levels", "bad_json")
+    return data
 
 
 def _invalid(exc: ValidationError) -> ApiError:

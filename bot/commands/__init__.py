@@ -6,6 +6,7 @@ from bot.commands import (
     bench,
     cases,
     check,
+    deadletters,
     export,
     forget,
     health,
@@ -34,4 +35,5 @@ COMMANDS = [
     purge,
     forget,
     audit,
+    deadletters,
 ]

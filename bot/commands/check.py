@@ -11,7 +11,7 @@ from bot.commands.common import Context
 from bot.commands.run import PLATFORM_ADAPTERS
 from bot.config import Settings
 from bot.outbox import STALE_AFTER
-from bot.store import store_for
+from bot.store import deadletters, store_for
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,6 +68,12 @@ async def _check(settings: Settings, offline: bool) -> list[str]:
             )
         elif pending:
             print(f"outbox: {pending} alert(s) waiting for delivery")
+        set_aside = await deadletters.count(store)
+        if set_aside:
+            problems.append(
+                f"{set_aside} message(s) could not be scored and were set aside: "
+                "see `watchkeeper deadletters`"
+            )
     finally:
         await store.close()
     if not offline:

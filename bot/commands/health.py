@@ -1,11 +1,12 @@
-"""``watchkeeper health``: exit 0 if the running process refreshed its heartbeat."""
+"""``watchkeeper health``: exit 0 if the running process refreshed its heartbeat and
+none of its background tasks (scoring, delivery) is down."""
 
 from __future__ import annotations
 
 import argparse
 
 from bot.commands.common import Context
-from bot.heartbeat import HEARTBEAT_SECONDS, heartbeat_age
+from bot.heartbeat import HEARTBEAT_SECONDS, heartbeat_age, tasks_down
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +27,10 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         return 1
     if age > args.max_age:
         print(f"unhealthy: last heartbeat {age:.0f}s ago")
+        return 1
+    down = tasks_down(context.settings)
+    if down:
+        print(f"unhealthy: task {'; task '.join(down)}")
         return 1
     print(f"healthy: last heartbeat {age:.0f}s ago")
     return 0

@@ -21,6 +21,33 @@ class StoreUnavailableError(Exception):
     another process past the deadline); the message is one line for the CLI."""
 
 
+_TRANSIENT_NAMES = {
+    "OperationalError",  # sqlite3: locked, disk I/O, unable to open
+    "InterfaceError",  # asyncpg: connection closed under us
+    "PostgresConnectionError",
+    "CannotConnectNowError",
+    "TooManyConnectionsError",
+    "InsufficientResourcesError",
+    "AdminShutdownError",
+    "QueryCanceledError",
+}
+
+
+def is_transient(error: BaseException) -> bool:
+    """Is ``error`` the store being unavailable (retry later), rather than something
+    about the data at hand (which retrying would only repeat)? Judged by class name
+    and module so that this module imports neither database library."""
+    if isinstance(error, OSError | TimeoutError | StoreUnavailableError):
+        return True
+    for cls in type(error).__mro__:
+        if cls.__name__ in _TRANSIENT_NAMES and cls.__module__.split(".")[0] in (
+            "sqlite3",
+            "asyncpg",
+        ):
+            return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
     """A message as kept in a conversation window."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.clock import from_epoch, to_epoch
 from bot.models import AgeBand, Message, Participant
+from bot.store.deadletters import DeadLetter
 from bot.store.sql import SqlStore
 
 
@@ -56,23 +57,86 @@ def encode(message: Message) -> str:
     )
 
 
+EARLIEST_TS = 0.0
+LATEST_TS = 4e9
+"""The times a message may carry (1970 to 2096), as the HTTP API checks them."""
+
+
+def _text(value: Any, field: str, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{field} is {type(value).__name__}, not a string")
+    return value.replace("\x00", "")  # PostgreSQL text cannot hold NUL
+
+
 def decode(body: str) -> Message:
+    """A kept message, checked field by field: a body that did not come through the
+    API's validation (written by hand, or by an older version) raises ``ValueError``
+    (or ``KeyError``, ``TypeError``) here rather than anywhere deeper."""
     d: dict[str, Any] = json.loads(body)
     user_id, name, band, is_bot = d["author"]
+    ts = d["ts"]
+    number = isinstance(ts, int | float) and not isinstance(ts, bool)
+    if not number or not EARLIEST_TS <= ts <= LATEST_TS:
+        raise ValueError(f"ts {ts!r} is not a time between 1970 and 2096")
+    mentions = d["mentions"]
+    if not isinstance(mentions, list):
+        raise ValueError("mentions is not a list")
     return Message(
-        platform=d["platform"],
-        space_id=d["space_id"],
-        channel_id=d["channel_id"],
-        message_id=d["message_id"],
-        author=Participant(user_id, name, AgeBand.parse(band), bool(is_bot)),
-        text=d["text"],
-        ts=from_epoch(d["ts"]),
+        platform=_text(d["platform"], "platform"),
+        space_id=_text(d["space_id"], "space_id"),
+        channel_id=_text(d["channel_id"], "channel_id"),
+        message_id=_text(d["message_id"], "message_id"),
+        author=Participant(
+            _text(user_id, "author id"),
+            _text(name, "author name"),
+            AgeBand.parse(band),
+            bool(is_bot),
+        ),
+        text=_text(d["text"], "text"),
+        ts=from_epoch(ts),
         is_dm=bool(d["is_dm"]),
-        thread_id=d["thread_id"],
-        reply_to=d["reply_to"],
-        mentions=tuple(d["mentions"]),
-        link=d["link"],
+        thread_id=_text(d["thread_id"], "thread_id", optional=True),
+        reply_to=_text(d["reply_to"], "reply_to", optional=True),
+        mentions=tuple(_text(m, "mention") for m in mentions),
+        link=_text(d["link"], "link", optional=True),
     )
+
+
+def author_of(body: str) -> str | None:
+    """The author id of a body that may not decode (for a dead letter's ``forget``)."""
+    try:
+        author = json.loads(body)["author"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return author if isinstance(author, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A message taken from the inbox: decoded, or the reason it could not be."""
+
+    id: int
+    platform: str
+    space_id: str
+    body: str
+    received_at: float
+    message: Message | None
+    problem: str | None = None
+
+    def dead_letter(self, reason: str) -> DeadLetter:
+        return DeadLetter(
+            self.platform, self.space_id, author_of(self.body), self.body, reason, self.received_at
+        )
+
+
+def _taken(id_: int, platform: str, space_id: str, body: str, received_at: float) -> Taken:
+    try:
+        message = decode(body)
+    except (ValueError, KeyError, TypeError, OverflowError, OSError) as exc:
+        return Taken(id_, platform, space_id, body, received_at, None, f"unreadable: {exc}")
+    return Taken(id_, platform, space_id, body, received_at, message)
 
 
 async def put(store: SqlStore, messages: Sequence[Message], now: datetime) -> None:
@@ -99,22 +163,23 @@ async def depth(store: SqlStore) -> int:
 
 async def take_spaces(
     store: SqlStore, spaces: Sequence[tuple[str, str]], limit: int
-) -> list[tuple[int, Message]]:
+) -> list[Taken]:
     """The oldest waiting messages of several spaces, in arrival order, in one query
-    per platform (so many quiet spaces cost no more than one busy one)."""
+    per platform (so many quiet spaces cost no more than one busy one). A message that
+    cannot be read back comes with its ``problem`` instead (to be set aside)."""
     by_platform: dict[str, list[str]] = {}
     for platform, space_id in spaces:
         by_platform.setdefault(platform, []).append(space_id)
-    taken: list[tuple[int, Message]] = []
+    taken: list[Taken] = []
     for platform, ids in by_platform.items():
         marks = ", ".join("?" * len(ids))
         rows = await store.driver.fetch(
-            f"SELECT id, body FROM inbox WHERE platform = ? AND space_id IN ({marks}) "
-            "ORDER BY id LIMIT ?",
+            "SELECT id, platform, space_id, body, received_at FROM inbox "
+            f"WHERE platform = ? AND space_id IN ({marks}) ORDER BY id LIMIT ?",
             (platform, *ids, limit),
         )
-        taken += [(int(id_), decode(body)) for id_, body in rows]
-    taken.sort(key=lambda item: item[0])
+        taken += [_taken(int(id_), p, s, body, float(t)) for id_, p, s, body, t in rows]
+    taken.sort(key=lambda item: item.id)
     return taken
 
 

@@ -146,6 +146,17 @@ class RetentionQueries(AuditLog):
         rows = await tx.fetch(f"SELECT COUNT(*) FROM conversations WHERE {where}", (before, *kept))
         await tx.execute(f"DELETE FROM conversations WHERE {where}", (before, *kept))
         counts.conversations += int(rows[0][0])
+        # Messages set aside unscored (bot/store/deadletters.py) age out with windows.
+        counts.messages += await self._delete_counted(
+            tx, "dead_letters", "failed_at < ?", (before,)
+        )
+
+    async def _delete_counted(
+        self, tx: Driver, table: str, where: str, params: tuple[Any, ...]
+    ) -> int:
+        rows = await tx.fetch(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
+        await tx.execute(f"DELETE FROM {table} WHERE {where}", params)
+        return int(rows[0][0])
 
     async def _delete_messages(self, tx: Driver, where: str, params: tuple[Any, ...]) -> int:
         rows = await tx.fetch(f"SELECT COUNT(*) FROM messages WHERE {where}", params)
@@ -197,6 +208,9 @@ class RetentionQueries(AuditLog):
                     (conversation, platform, user_id),
                 )
                 counts.messages += n
+            counts.messages += await self._delete_counted(
+                tx, "dead_letters", "platform = ? AND author_id = ?", (platform, user_id)
+            )
             counts.conversations = await self._forget_conversations(
                 tx, platform, user_id, set(by_conversation), held_conversations
             )

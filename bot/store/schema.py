@@ -150,6 +150,22 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (platform, space_id)
         )""",
     ],
+    # 4: messages the inbox could not score (unreadable, or scoring failed on them),
+    # set aside with the reason so that the messages behind them are scored
+    [
+        """CREATE TABLE dead_letters (
+            id {id},
+            platform TEXT NOT NULL,
+            space_id TEXT NOT NULL,
+            author_id TEXT,
+            body TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            received_at DOUBLE PRECISION NOT NULL,
+            failed_at DOUBLE PRECISION NOT NULL
+        )""",
+        "CREATE INDEX dead_letters_failed ON dead_letters (failed_at)",
+        "CREATE INDEX dead_letters_author ON dead_letters (platform, author_id)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

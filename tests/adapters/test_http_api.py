@@ -331,3 +331,66 @@ async def test_ops_server_alone_serves_health_and_metrics(tmp_path: Path) -> Non
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+POISON_TIMES = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "1969-12-31T23:59:59Z"]
+
+
+async def test_times_out_of_range_are_422_whatever_their_offset(start_api: StartApi) -> None:
+    api = await start_api()
+    message = grooming_batch("a")["messages"][0]
+    for ts in POISON_TIMES:
+        poisoned = {**message, "ts": ts}
+        status, body, _ = await api.call("POST", "/v1/messages", api.key_a, json=poisoned)
+        assert status == 422 and body["error"]["details"][0]["field"].startswith("ts"), ts
+    assert await inbox.depth(api.runtime.store) == 0
+
+
+async def test_hostile_json_is_400_or_422_never_500(start_api: StartApi) -> None:
+    api = await start_api()
+    message = grooming_batch("a")["messages"][0]
+    hostile = {
+        b"[" * 10_000 + b"]" * 10_000: 400,
+        b'{"a":' * 20 + b"1" + b"}" * 20: 400,
+        b'{"space": ' + b"9" * 5_001 + b"}": 400,
+        b'{"space": NaN}': 400,
+        b'{"space": 1e999999}': 400,
+    }
+    for body, expected in hostile.items():
+        status, answer, _ = await api.call("POST", "/v1/messages", api.key_a, data=body)
+        assert status == expected and error_code(answer) == "bad_json", body[:40]
+    wrong_types: list[Any] = [
+        {**message, "text": ["a", "list"]},
+        {**message, "text": {"an": "object"}},
+        {**message, "author": ["u1"]},
+        {**message, "ts": ["2025-01-01T00:00:00Z"]},
+        {**message, "mentions": "u2"},
+        {"messages": {"not": "a list"}},
+    ]
+    for payload in wrong_types:
+        status, answer, _ = await api.call("POST", "/v1/messages", api.key_a, json=payload)
+        assert status == 422 and error_code(answer) == "invalid", payload
+    status, answer, _ = await api.call(
+        "POST", "/v1/cases/1/decisions", api.key_a, json={"action": ["dismiss"], "actor": {}}
+    )
+    assert status == 422
+
+
+async def test_poison_in_the_inbox_is_set_aside_and_scoring_goes_on(start_api: StartApi) -> None:
+    """A message that bypassed the API's validation (written into the inbox directly)
+    would stop the scoring task: it is set aside and another space still alerts."""
+    from tests.bot.store.test_deadletters import poison_bodies, put_raw
+
+    api = await start_api()
+    await put_raw(api.runtime.store, poison_bodies()["year 10000"], space="a")
+    await put_raw(api.runtime.store, poison_bodies()["text is a list"], space="a")
+    status, _, _ = await api.call("POST", "/v1/messages", api.key_b, json=grooming_batch("b"))
+    assert status == 202
+    (opened,) = await api.webhook.wait_for("case.opened", 1)
+    assert opened.event["case"]["space"] == "b"
+    await wait_scored(api)
+    assert (await api.call("GET", "/readyz"))[0] == 200
+    async with api.session.get(api.base + "/metrics") as response:
+        text = await response.text()
+    assert "watchkeeper_dead_letters_kept 2.0" in text
+    assert "watchkeeper_dead_letters_total" in text  # per process: other tests count too
