@@ -32,6 +32,7 @@ TABLES = (
     "space_settings",
     "api_keys",
     "inbox",
+    "dead_letters",
 )
 """In an order that satisfies the foreign keys (cases before outbox and decisions)."""
 BATCH = 1000
