@@ -118,9 +118,10 @@ class WatchConfig(Section):
 
 
 class ConsoleConfig(Section):
-    input: str = "-"
+    input: str = ""
     """Where ``watchkeeper run`` reads messages when no platform is configured: a
-    JSONL path, or ``-`` for standard input."""
+    JSONL path, or ``-`` for standard input. Empty: ``run`` needs a platform or
+    ``--input``, so a bot whose token is missing stops with a reason, not silently."""
     color: bool = True
 
 

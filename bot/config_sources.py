@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from pydantic import BaseModel
 from pydantic_settings import BaseSettings, EnvSettingsSource
 
 ENV_PREFIX = "WATCHKEEPER_"
@@ -146,6 +147,10 @@ class Sources:
             return f"{first} and environment" + (f" ({', '.join(others)})" if others else "")
         return first + (f"; also {', '.join(others)}" if others else "")
 
+    def unknown(self, model: type[BaseModel]) -> list[str]:
+        """Variables, wherever they are set, that name no setting."""
+        return unknown_names([*self.environment, *self.dotenv, *self.secrets], model)
+
     def origin(self, loc: tuple[Any, ...]) -> str:
         """Where the value at ``loc`` (a validation error's location) came from."""
         parts = [str(part) for part in loc]
@@ -179,4 +184,23 @@ def _has(data: Any, parts: list[str]) -> bool:
             data = data[int(part)]
         else:
             return False
+    return True
+
+
+def unknown_names(names: list[str], model: type[BaseModel]) -> list[str]:
+    """The variables among ``names`` that set no key of ``model`` (a misspelt
+    ``WATCHKEEPER_DISCORD_TOKEN`` is otherwise ignored without a word)."""
+    return [name for name in names if not _is_key(name, model)]
+
+
+def _is_key(name: str, model: type[BaseModel]) -> bool:
+    parts = name.removeprefix(ENV_PREFIX).lower().split("__")
+    current: Any = model
+    for part in parts:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return False
+        field_info = current.model_fields.get(part)
+        if field_info is None:
+            return False
+        current = field_info.annotation
     return True

@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace, context: Context) -> int:
     print(context.config_summary(), flush=True)
     settings = context.settings
+    for name in context.unknown_variables():
+        print(f"warning: {name} sets nothing (misspelt? names are WATCHKEEPER_SECTION__KEY)")
     problems = asyncio.run(_check(settings, args.offline))
     for problem in problems:
         print(f"problem: {problem}")
@@ -52,7 +54,11 @@ async def _check(settings: Settings, offline: bool) -> list[str]:
         f"(score >= {d.alert_threshold:.2f}) after {d.min_messages} messages"
     )
     platforms = settings.enabled_platforms
-    print(f"platforms: {', '.join(platforms) if platforms else 'none (terminal adapter)'}")
+    print(
+        f"platforms: {', '.join(platforms)}"
+        if platforms
+        else "platforms: none (`run` needs a platform token or --input FILE)"
+    )
     store = store_for(settings.storage)
     try:
         await store.open()

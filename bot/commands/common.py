@@ -43,6 +43,10 @@ class Context:
         something (environment, ``.env``, secret files)."""
         return Sources(self.config_file).summary()
 
+    def unknown_variables(self) -> list[str]:
+        """``WATCHKEEPER_...`` variables that set nothing (misspelt, most likely)."""
+        return Sources(self.config_file).unknown(Settings)
+
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:

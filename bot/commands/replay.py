@@ -28,12 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace, context: Context) -> int:
     from adapters.console import PLATFORM
-    from bot.learning.corpora import load_conversations
+    from bot.commands.scoring import load_corpus
 
     path = existing_file(args.file)
     settings = context.settings
     errors: list[str] = []
-    conversations = load_conversations(path, errors)
+    conversations = load_corpus(path, errors)
     for error in errors:
         print(f"watchkeeper: {error}", file=sys.stderr)
     messages = [m for c in conversations for m in c.to_messages(PLATFORM, args.space)]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands.common import Context, existing_file
+from bot.commands.common import Context, UsageError, existing_file
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -38,16 +38,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--input",
         metavar="PATH",
-        help="terminal adapter: read message JSONL from PATH ('-' = stdin)",
+        help="terminal adapter: read message JSONL from PATH ('-' = standard input)",
     )
     parser.set_defaults(handler=handle)
+
+
+NOTHING_TO_WATCH = (
+    "nothing to watch: set a platform token (WATCHKEEPER_DISCORD__TOKEN, "
+    "WATCHKEEPER_SLACK__BOT_TOKEN) or [http] enabled, or give --input FILE "
+    "(--input - reads standard input)"
+)
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
     settings = context.settings
     source = args.input or settings.console.input
-    if source != "-" and not settings.enabled_platforms:
-        existing_file(source)
+    if not settings.enabled_platforms:
+        if not source:
+            unknown = context.unknown_variables()
+            hint = f" ({', '.join(unknown)} set nothing: misspelt?)" if unknown else ""
+            raise UsageError(NOTHING_TO_WATCH + hint)
+        if source != "-":
+            existing_file(source)
     return asyncio.run(_main(settings, source))
 
 

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands.common import Context, jsonl_files, print_json
+from bot.commands.common import Context, UsageError, jsonl_files, print_json
 
 if TYPE_CHECKING:
+    from bot.learning.corpora import Conversation
     from bot.learning.evaluation import Metrics
     from bot.learning.offline import ScoredConversation
 
@@ -43,14 +44,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.set_defaults(handler=handle_evaluate)
 
 
+def load_corpus(path: str | Path, errors: list[str]) -> list[Conversation]:
+    """The conversations of a JSONL file, or of every ``*.jsonl`` in a directory; bad
+    lines go to ``errors``; a file in the wrong format is a ``UsageError``."""
+    from bot.learning.corpora import WrongFormat, load_conversations
+
+    try:
+        return [c for file in jsonl_files(str(path)) for c in load_conversations(file, errors)]
+    except WrongFormat as exc:
+        raise UsageError(str(exc)) from None
+
+
 def score_file(path: str, context: Context, obfuscated: bool = False) -> list[ScoredConversation]:
-    from bot.learning.corpora import load_conversations
     from bot.learning.obfuscate import obfuscate
     from bot.learning.offline import score_conversation
     from bot.scoring import load_scorer
 
     errors: list[str] = []
-    conversations = [c for file in jsonl_files(path) for c in load_conversations(file, errors)]
+    conversations = load_corpus(path, errors)
     for error in errors:
         print(f"watchkeeper: {error}", file=sys.stderr)
     if obfuscated:
@@ -59,16 +70,22 @@ def score_file(path: str, context: Context, obfuscated: bool = False) -> list[Sc
     return [score_conversation(c, scorer, context.settings) for c in conversations]
 
 
+SCORE_HEADER = "id\tscore\tlevel\talert\tsuspect\tsignals"
+
+
 def handle_score(args: argparse.Namespace, context: Context) -> int:
-    for result in score_file(args.file, context):
+    results = score_file(args.file, context)
+    if not args.json:
+        print(SCORE_HEADER)
+    for result in results:
         if args.json:
             print_json(result.contract())
         else:
-            where = f"alert at message {result.alert_at}" if result.alert else "no alert"
+            where = f"at message {result.alert_at}" if result.alert else "no"
             signals = ", ".join(result.signals) or "-"
             print(
                 f"{result.id}\t{result.score:.3f}\t{result.level.value}\t{where}\t"
-                f"suspect={result.suspect or '-'}\t{signals}"
+                f"{result.suspect or '-'}\t{signals}"
             )
     return 0
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.commands.common import Context, UsageError, existing_file, jsonl_files
-from bot.commands.scoring import format_metrics
+from bot.commands.common import Context, UsageError, existing_file
+from bot.commands.scoring import format_metrics, load_corpus
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.learning.corpora import Conversation
 
 # bot.scoring (its signal patterns) and scikit-learn take seconds to import: the
@@ -46,7 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="add moderators' confirmed and dismissed cases "
         "(needs learning.use_moderator_decisions = true)",
     )
-    parser.add_argument("--dev", metavar="FILE", help="report metrics on this held-out JSONL")
+    parser.add_argument(
+        "--dev", metavar="FILE", help="report metrics on this held-out JSONL (or directory)"
+    )
     parser.add_argument(
         "--out",
         metavar="DIR",
@@ -77,7 +81,7 @@ def _weight(text: str) -> float:
 
 def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversation], list[float]]:
     """The conversations to train on, and how much each one counts."""
-    from bot.learning.corpora import InputError, load_conversations
+    from bot.learning.corpora import InputError
 
     conversations: list[Conversation] = []
     weights: list[float] = []
@@ -85,10 +89,9 @@ def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversatio
     sources = [(1.0, name) for name in args.files]
     sources += [(_weight(weight), name) for weight, name in args.weighted]
     for weight, name in sources:
-        for path in jsonl_files(name):
-            loaded = load_conversations(path, errors)
-            conversations += loaded
-            weights += [weight] * len(loaded)
+        loaded = load_corpus(name, errors)
+        conversations += loaded
+        weights += [weight] * len(loaded)
     if args.pan12:
         from bot.learning.pan12 import iter_pan12, read_predator_ids
 
@@ -123,30 +126,77 @@ async def _from_store(context: Context) -> list[Conversation]:
         await store.close()
 
 
+TINY_TOTAL = 50
+TINY_CLASS = 10
+"""Below these, a warning: a model over thousands of text features fitted to a handful
+of conversations learns their words, not the tactics, and scores new chat poorly."""
+
+
+def _dev_set(args: argparse.Namespace) -> list[Conversation]:
+    """The ``--dev`` conversations, read before training so a mistake costs nothing."""
+    if not args.dev:
+        return []
+    errors: list[str] = []
+    dev = load_corpus(args.dev, errors)
+    for error in errors:
+        print(f"watchkeeper: --dev {error}", file=sys.stderr)
+    if not any(c.label for c in dev):
+        raise UsageError(f"--dev {args.dev}: no labelled conversations to measure against")
+    return dev
+
+
+def _output_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    """Where the model goes, checked before training: not a file, and writable."""
+    out = Path(args.out) if args.out else settings.storage.data_dir / "model"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a directory")
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not os.access(existing, os.W_OK):
+        raise UsageError(f"{out}: cannot write there ({existing} is not writable)")
+    return out
+
+
+def _warn_if_tiny(conversations: Sequence[Conversation]) -> None:
+    grooming = sum(c.is_grooming for c in conversations)
+    benign = sum(c.label == "benign" for c in conversations)
+    if (
+        grooming
+        and benign
+        and (len(conversations) < TINY_TOTAL or min(grooming, benign) < TINY_CLASS)
+    ):
+        print(
+            f"watchkeeper: warning: only {grooming} grooming and {benign} benign "
+            f"conversations: a model trained on so few learns their words, not the "
+            f"tactics; add data (at least {TINY_TOTAL}, {TINY_CLASS} of each) or keep "
+            "the shipped model, and compare with --dev",
+            file=sys.stderr,
+        )
+
+
 def handle(args: argparse.Namespace, context: Context) -> int:
-    from bot.learning.corpora import load_conversations
     from bot.learning.evaluation import evaluate
     from bot.learning.offline import score_conversation
     from bot.learning.train import TrainOptions, train
     from bot.scoring.model import ModelScorer
 
     settings = context.settings
+    out = _output_dir(args, settings)
+    dev = _dev_set(args)
     conversations, conversation_weights = gather(args, context)
     grooming = sum(c.is_grooming for c in conversations)
     print(f"training on {len(conversations)} conversations ({grooming} grooming)", file=sys.stderr)
+    _warn_if_tiny(conversations)
     try:
         weights = train(conversations, TrainOptions(), progress, conversation_weights)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    out = Path(args.out) if args.out else settings.storage.data_dir / "model"
     weights.save(out / "model.json.gz")
     print(
         f"model written to {out / 'model.json.gz'} "
         f"({len(weights.text_weights)} text features); "
         f'use it with [detection] model_path = "{out}"'
     )
-    if args.dev:
-        dev = load_conversations(existing_file(args.dev))
+    if dev:
         scorer = ModelScorer(weights)
         print(format_metrics(evaluate([score_conversation(c, scorer, settings) for c in dev])))
     return 0

@@ -23,6 +23,15 @@ class InputError(Exception):
     """A problem with one input line, reported to the user and skipped."""
 
 
+class WrongFormat(InputError):
+    """The file is not Conversation JSONL at all: nothing in it can be read."""
+
+
+def looks_like_a_message(obj: Any) -> bool:
+    """A line of message JSONL (what ``run --input`` reads), not a conversation."""
+    return isinstance(obj, dict) and "messages" not in obj and {"author", "text"} <= obj.keys()
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     author: str
@@ -114,12 +123,27 @@ def parse_conversation(obj: Any) -> Conversation:
 def read_conversations(
     stream: IO[str], errors: list[str] | None = None, source: str = "input"
 ) -> Iterator[Conversation]:
-    """Yield conversations; problems go to ``errors`` as 'source:line: reason'."""
+    """Yield conversations; problems go to ``errors`` as 'source:line: reason'.
+
+    A file whose first record is a message rather than a conversation raises
+    ``WrongFormat``: skipping its every line would report nothing useful.
+    """
+    first = True
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
             continue
         try:
-            yield parse_conversation(json.loads(raw))
+            obj = json.loads(raw)
+            if first and looks_like_a_message(obj):
+                raise WrongFormat(
+                    f"{source}: this is message JSONL (one message per line, for "
+                    "`watchkeeper run --input`); this command reads Conversation JSONL "
+                    "(one conversation per line, see the README's Formats)"
+                )
+            first = False
+            yield parse_conversation(obj)
+        except WrongFormat:
+            raise
         except (json.JSONDecodeError, InputError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             if errors is not None:

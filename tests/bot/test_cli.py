@@ -69,3 +69,15 @@ def test_check_names_the_file_before_its_errors(
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0] == "config file: config.toml"
     assert "config.toml: detection.min_messages:" in captured.err
+
+
+def test_check_warns_of_a_variable_that_sets_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WATCHKEEPER_STORAGE__DATA_DIR", str(workdir / "d"))
+    monkeypatch.setenv("WATCHKEEPER_DISCORD_TOKEN", "not-a-real-token")
+    assert main(["check", "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: WATCHKEEPER_DISCORD_TOKEN sets nothing" in out
+    assert "WATCHKEEPER_STORAGE__DATA_DIR" not in out
+    assert "not-a-real-token" not in out

@@ -93,16 +93,32 @@ def test_train_reads_directories_and_weighted_files(tmp_path: Path) -> None:
         (["--weighted", "heavy", "x.jsonl"], "--weighted: 'heavy' is not a positive number"),
         (["--weighted", "0", "x.jsonl"], "--weighted: '0' is not a positive number"),
         (["empty_dir"], "empty_dir: no .jsonl files in this directory"),
+        (["x.jsonl", "--dev", "nope.jsonl"], "nope.jsonl: no such file"),
+        (["x.jsonl", "--dev", "unlabelled.jsonl"],
+         "--dev unlabelled.jsonl: no labelled conversations to measure against"),
+        (["x.jsonl", "--dev", str(STREAM)], f"{STREAM}: this is message JSONL"),
+        (["x.jsonl", "--out", "x.jsonl"], "--out x.jsonl: is a file, not a directory"),
     ],
-)
+)  # fmt: skip
 def test_train_input_mistakes_are_one_line_usage_errors(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
     (tmp_path / "empty_dir").mkdir()
     (tmp_path / "x.jsonl").write_text(SAMPLE.read_text())
+    unlabelled = [{**json.loads(line), "label": None} for line in SAMPLE.read_text().splitlines()]
+    (tmp_path / "unlabelled.jsonl").write_text("\n".join(map(json.dumps, unlabelled)) + "\n")
     result = wk("train", *args, cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"watchkeeper: {message}"]
+    (line,) = result.stderr.strip().splitlines()  # found before training: nothing else said
+    assert line.startswith(f"watchkeeper: {message}")
+    assert not (tmp_path / "data" / "model").exists()
+
+
+def test_train_warns_on_tiny_data(tmp_path: Path) -> None:
+    result = wk("train", str(SAMPLE), "--out", str(tmp_path / "model"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "warning: only 2 grooming and 4 benign conversations" in result.stderr
+    assert (tmp_path / "model" / "model.json.gz").is_file()
 
 
 def test_malformed_lines_are_reported_and_skipped(tmp_path: Path) -> None:
@@ -154,9 +170,42 @@ def test_run_reads_a_stream_and_the_heartbeat_is_healthy(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("line", ["not json", '{"text": "no author"}', '{"author": "a"}'])
 def test_run_skips_bad_stream_lines(tmp_path: Path, line: str) -> None:
-    result = wk("run", cwd=tmp_path, stdin=line + '\n{"author": "a", "text": "hi"}\n')
+    result = wk(
+        "run", "--input", "-", cwd=tmp_path, stdin=line + '\n{"author": "a", "text": "hi"}\n'
+    )
     assert result.returncode == 0
     assert "stdin:1: skipped" in result.stderr
+
+
+def test_run_with_nothing_to_watch_says_what_to_configure(tmp_path: Path) -> None:
+    result = wk("run", cwd=tmp_path, stdin='{"author": "a", "text": "hi"}\n')
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("watchkeeper: nothing to watch:")
+    assert "WATCHKEEPER_DISCORD__TOKEN" in line and "--input" in line
+    assert not (tmp_path / "data").exists()  # stopped before opening anything
+
+
+def test_run_names_a_misspelt_variable(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("WATCHKEEPER_DISCORD_TOKEN=not-a-real-token\n")
+    result = wk("run", cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "WATCHKEEPER_DISCORD_TOKEN set nothing" in line
+
+
+def test_quiet_on_a_closed_pipe(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHKEEPER_")}
+    for command in (["score", str(SAMPLE)], ["evaluate", str(SAMPLE)]):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *command], cwd=tmp_path, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env={**env, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before the first line (`| head -0`)
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 0, stderr
+        assert stderr == ""
 
 
 def test_bench_reports_every_figure(tmp_path: Path) -> None:
@@ -167,3 +216,21 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
                 "bytes_per_conversation", "cost_ratio_200_vs_10"):  # fmt: skip
         assert isinstance(figures[key], int | float) and figures[key] > 0
     assert figures["p50_ms"] <= figures["p99_ms"]
+
+
+def test_score_table_has_a_header_row(tmp_path: Path) -> None:
+    result = wk("score", str(SAMPLE), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split("\t") == ["id", "score", "level", "alert", "suspect", "signals"]
+    assert len(rows) == len(SAMPLE.read_text().splitlines())
+    assert all(len(row.split("\t")) == 6 for row in rows)
+
+
+@pytest.mark.parametrize("command", ["score", "evaluate", "replay", "train"])
+def test_message_jsonl_is_recognised_in_one_line(tmp_path: Path, command: str) -> None:
+    result = wk(command, str(STREAM), cwd=tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "this is message JSONL" in line and "run --input" in line
+    assert result.stdout == ""
