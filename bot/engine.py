@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -45,7 +45,10 @@ MAX_HOT_CONVERSATIONS = 10_000
 """Conversations kept in memory; older ones are rebuilt from the store when they speak
 again. At most ~90 KB each with a full 200-message window (`watchkeeper bench`)."""
 FLUSH_EVERY = 256
-"""Buffered window writes are flushed after this many messages (and on every case)."""
+"""Buffered window writes start after this many messages (and are awaited on every case).
+
+They are written behind: scoring goes on while the store writes a batch, and only a
+case (or ``flush``) waits for the writes to be done."""
 
 
 @dataclass(slots=True)
@@ -79,6 +82,9 @@ class Engine:
         self._hot: OrderedDict[ConversationKey, _Conversation] = OrderedDict()
         self._unwritten: list[StoredMessage] = []
         self._dirty: dict[ConversationKey, tuple[datetime, Score]] = {}
+        self._writing: asyncio.Task[None] | None = None
+        self._in_flight: list[StoredMessage] = []
+        """The batch being written behind: not yet readable from the store."""
         self._lock = asyncio.Lock()
 
     # -- messages ----------------------------------------------------------------------
@@ -92,6 +98,20 @@ class Engine:
             return None
         async with self._lock:
             return await self._ingest(key, message)
+
+    async def ingest_many(self, messages: Sequence[Message]) -> list[Case | None]:
+        """Take messages in order, as ``ingest`` would one by one; the windows of the
+        conversations new to this process are read from the store in one query."""
+        routed = [
+            self.tracker.route(message) if self.policy.watching(message) else None
+            for message in messages
+        ]
+        async with self._lock:
+            await self._load({key for key in routed if key is not None and key not in self._hot})
+            return [
+                None if key is None else await self._ingest(key, message)
+                for key, message in zip(routed, messages, strict=True)
+            ]
 
     async def _ingest(self, key: ConversationKey, message: Message) -> Case | None:
         conversation = await self._conversation(key)
@@ -115,7 +135,7 @@ class Engine:
         else:
             case = None
         if len(self._unwritten) >= FLUSH_EVERY:
-            await self._flush()
+            await self._write_behind()
         return case
 
     def _observe(self, conversation: _Conversation, message: Message) -> Observation:
@@ -212,40 +232,64 @@ class Engine:
         if conversation is not None:
             self._hot.move_to_end(key)
             return conversation
-        conversation = _Conversation(key, ConversationState(max_messages=self.window_messages))
-        # Rebuild from the stored window: the same observations, so the same score.
-        pending = [m.message for m in self._unwritten if m.conversation == str(key)]
-        for stored in await self.store.load_window(str(key), self.window_messages):
-            if stored.message.message_id not in conversation.seen:
-                self._observe(conversation, stored.message)
-        for message in pending:
-            if message.message_id not in conversation.seen:
-                self._observe(conversation, message)
-        self._hot[key] = conversation
-        if len(self._hot) > MAX_HOT_CONVERSATIONS:
-            self._hot.popitem(last=False)
-        return conversation
+        await self._load({key})
+        return self._hot[key]
+
+    async def _load(self, keys: set[ConversationKey]) -> None:
+        """Rebuild conversations new to this process from their stored windows (one
+        query), plus what is still buffered: the same observations, so the same score."""
+        if not keys:
+            return
+        names = {str(key): key for key in keys}
+        windows = await self.store.load_windows(list(names), self.window_messages)
+        pending: dict[str, list[Message]] = {}
+        for stored in (*self._in_flight, *self._unwritten):
+            if stored.conversation in names:
+                pending.setdefault(stored.conversation, []).append(stored.message)
+        for name, key in names.items():
+            conversation = _Conversation(key, ConversationState(max_messages=self.window_messages))
+            stored_window = [stored.message for stored in windows.get(name, ())]
+            for message in (*stored_window, *pending.get(name, ())):
+                if message.message_id not in conversation.seen:
+                    self._observe(conversation, message)
+            self._hot[key] = conversation
+            if len(self._hot) > MAX_HOT_CONVERSATIONS:
+                self._hot.popitem(last=False)
+
+    async def _write_behind(self) -> None:
+        """Start writing the buffer while scoring goes on (after the previous batch)."""
+        await self._written()
+        batch, self._unwritten = self._unwritten, []
+        dirty, self._dirty = self._dirty, {}
+        self._in_flight = batch
+        self._writing = asyncio.create_task(self._write(batch, dirty), name="window-writer")
+
+    async def _written(self) -> None:
+        """Wait for the batch being written behind; its failure is raised here."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            try:
+                await writing
+            finally:
+                self._in_flight = []
+
+    async def _write(
+        self, batch: list[StoredMessage], dirty: dict[ConversationKey, tuple[datetime, Score]]
+    ) -> None:
+        await self.store.write_windows(
+            batch,
+            [
+                (str(key), key.platform, key.space_id, last_ts, s.probability, s.level, s.suspect)
+                for key, (last_ts, s) in dirty.items()
+            ],
+        )
 
     async def _flush(self) -> None:
-        if self._unwritten:
+        await self._written()
+        if self._unwritten or self._dirty:
             batch, self._unwritten = self._unwritten, []
-            await self.store.append_messages(batch)
-        if self._dirty:
             dirty, self._dirty = self._dirty, {}
-            await self.store.save_conversations(
-                [
-                    (
-                        str(key),
-                        key.platform,
-                        key.space_id,
-                        last_ts,
-                        s.probability,
-                        s.level,
-                        s.suspect,
-                    )
-                    for key, (last_ts, s) in dirty.items()
-                ]
-            )
+            await self._write(batch, dirty)
 
     async def flush(self) -> None:
         """Write buffered window messages; called periodically and on shutdown."""

@@ -6,7 +6,6 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot import lifecycle
@@ -23,18 +22,14 @@ from bot.models import (
 )
 from bot.store import codec, schema
 from bot.store.audit import GENESIS_HASH, AuditEntry, audit_hash
-from bot.store.base import Driver, StoredMessage, message_from_row
+from bot.store.base import Driver
 from bot.store.delivery import Claim, DeliveryQueries
 from bot.store.retention import RetentionQueries
+from bot.store.windows import WindowQueries
 
 __all__ = ["GENESIS_HASH", "AuditEntry", "Claim", "NewCase", "SqlStore", "audit_hash"]
 
 log = logging.getLogger(__name__)
-
-MESSAGE_COLUMNS = (
-    "conversation, platform, space_id, channel_id, thread_id, message_id, author_id, "
-    "author_name, age_band, text, ts, is_dm, reply_to, link"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +47,7 @@ class NewCase:
     summary: str = ""
 
 
-class SqlStore(DeliveryQueries, RetentionQueries):
+class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries):
     """Every store operation; the outbox, audit and retention parts live beside it."""
 
     def __init__(self, driver: Driver) -> None:
@@ -105,83 +100,6 @@ class SqlStore(DeliveryQueries, RetentionQueries):
                     await tx.execute(statement)
                 await tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
             log.info("store migrated to schema version %d", version)
-
-    # -- conversation windows ----------------------------------------------------------
-
-    async def append_messages(self, items: Sequence[StoredMessage]) -> None:
-        if not items:
-            return
-        rows = [
-            (
-                item.conversation,
-                m.platform,
-                m.space_id,
-                m.channel_id,
-                m.thread_id,
-                m.message_id,
-                m.author.user_id,
-                m.author.display_name,
-                m.author.age_band.value,
-                m.text.replace("\x00", ""),
-                to_epoch(m.ts),
-                int(m.is_dm),
-                m.reply_to,
-                m.link,
-            )
-            for item in items
-            for m in (item.message,)
-        ]
-        await self.driver.executemany(
-            f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (conversation, message_id) DO NOTHING",
-            rows,
-        )
-
-    async def load_window(self, conversation: str, limit: int) -> list[StoredMessage]:
-        rows = await self.driver.fetch(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation = ? "
-            "ORDER BY id DESC LIMIT ?",
-            (conversation, limit),
-        )
-        return [message_from_row(row) for row in reversed(rows)]
-
-    async def conversation_messages(self, conversation: str) -> list[StoredMessage]:
-        """Every stored message of a conversation, oldest first (evidence, training)."""
-        rows = await self.driver.fetch(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation = ? ORDER BY ts, id",
-            (conversation,),
-        )
-        return [message_from_row(row) for row in rows]
-
-    async def save_conversation(
-        self,
-        conversation: str,
-        platform: str,
-        space_id: str,
-        last_ts: datetime,
-        score: float,
-        level: Level,
-        suspect_id: str | None,
-    ) -> None:
-        await self.save_conversations(
-            [(conversation, platform, space_id, last_ts, score, level, suspect_id)]
-        )
-
-    async def save_conversations(
-        self, rows: Sequence[tuple[str, str, str, datetime, float, Level, str | None]]
-    ) -> None:
-        """Upsert the latest score of many conversations in one batch."""
-        await self.driver.executemany(
-            "INSERT INTO conversations (conversation, platform, space_id, last_ts, score, level, "
-            "suspect_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation) DO UPDATE SET "
-            "last_ts = excluded.last_ts, score = excluded.score, level = excluded.level, "
-            "suspect_id = excluded.suspect_id",
-            [
-                (conversation, platform, space_id, to_epoch(last_ts), score, level.value, suspect)
-                for conversation, platform, space_id, last_ts, score, level, suspect in rows
-            ],
-        )
 
     # -- cases -------------------------------------------------------------------------
 

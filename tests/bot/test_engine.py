@@ -206,3 +206,47 @@ async def test_engine_never_crashes(tmp_path_factory, items) -> None:  # type: i
         await engine.ingest(message(person(author), text, at=at, dm=dm))
     await engine.flush()
     await store.close()
+
+
+async def test_batches_score_like_single_messages_and_windows_stay_in_order(
+    tmp_path: Path,
+) -> None:
+    """``ingest_many`` (the inbox's path) and windows written behind scoring change
+    nothing: the same cases, the same stored windows, the same rebuilt scores."""
+    settings = make_settings(tmp_path)
+    messages = interleaved() * 1 + [
+        message(person(f"p{i % 7}"), f"chat line {i}", at=5000 + i, dm=True, channel=f"d{i % 5}")
+        for i in range(700)  # several write-behind batches
+    ]
+    results = {}
+    for mode in ("single", "batched"):
+        store = sqlite_store(tmp_path / f"{mode}.db")
+        await store.open()
+        engine = Engine(settings, store, RuleScorer())
+        if mode == "single":
+            for m in messages:
+                await engine.ingest(m)
+        else:
+            for start in range(0, len(messages), 97):
+                await engine.ingest_many(messages[start : start + 97])
+        await engine.flush()
+        windows = {
+            str(key): [w.message.message_id for w in await store.load_window(str(key), 500)]
+            for key in engine._hot
+        }
+        fresh = Engine(settings, store, RuleScorer())
+        rebuilt = {
+            str(k): fresh.scorer.risk((await fresh._conversation(k)).state) for k in engine._hot
+        }
+        cases = [(c.number, c.conversation, c.level) for c in await store.list_cases()]
+        results[mode] = (windows, rebuilt, cases)
+        await store.close()
+    assert results["single"] == results["batched"]
+    windows, _, cases = results["single"]
+    assert cases and all(
+        ids == sorted(ids, key=lambda i: messages_index(messages, i)) for ids in windows.values()
+    )
+
+
+def messages_index(messages: list, message_id: str) -> int:
+    return next(n for n, m in enumerate(messages) if m.message_id == message_id)

@@ -167,3 +167,18 @@ async def test_each_job_is_claimed_by_one_process(open_store: OpenStore) -> None
                 await store.mark_delivered(claim, f"msg-{claim.lead.id}", now)
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 12
     assert (await stores[0].outbox_backlog())[0] == 0
+
+
+async def test_windows_of_many_conversations_in_one_read(store: SqlStore) -> None:
+    items = [
+        StoredMessage(f"k{i % 3}", message(ADULT, f"m{i}", at=i, message_id=f"m{i}"))
+        for i in range(12)
+    ]
+    await store.write_windows(items, [("k0", "console", "s1", T0, 0.5, Level.WATCH, "u1")])
+    windows = await store.load_windows(["k0", "k1", "k2", "absent"], 3)
+    assert sorted(windows) == ["k0", "k1", "k2"]
+    for key, window in windows.items():
+        assert window == await store.load_window(key, 3)
+    assert [w.message.text for w in windows["k1"]] == ["m4", "m7", "m10"]
+    rows = await store.driver.fetch("SELECT conversation, score, level FROM conversations")
+    assert rows == [("k0", 0.5, "watch")]
