@@ -99,19 +99,39 @@ class Engine:
         async with self._lock:
             return await self._ingest(key, message)
 
-    async def ingest_many(self, messages: Sequence[Message]) -> list[Case | None]:
-        """Take messages in order, as ``ingest`` would one by one; the windows of the
-        conversations new to this process are read from the store in one query."""
-        routed = [
-            self.tracker.route(message) if self.policy.watching(message) else None
-            for message in messages
-        ]
+    async def ingest_many(
+        self,
+        messages: Sequence[Message],
+        on_error: Callable[[Message, Exception], None] | None = None,
+    ) -> list[Case | None]:
+        """Take messages in order, as ``ingest`` would one by one, except that the
+        windows of the conversations new to this process are read in one query.
+
+        ``on_error``: called with a message whose scoring failed, and the batch goes on
+        (it may raise to stop the batch); without it the first failure is raised.
+        """
+        results: list[Case | None] = [None] * len(messages)
+        routed: list[tuple[int, ConversationKey]] = []
+        for index, message in enumerate(messages):
+            try:
+                key = self.tracker.route(message) if self.policy.watching(message) else None
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(message, exc)
+                continue
+            if key is not None:
+                routed.append((index, key))
         async with self._lock:
-            await self._load({key for key in routed if key is not None and key not in self._hot})
-            return [
-                None if key is None else await self._ingest(key, message)
-                for key, message in zip(routed, messages, strict=True)
-            ]
+            await self._load({key for _, key in routed if key not in self._hot})
+            for index, key in routed:
+                try:
+                    results[index] = await self._ingest(key, messages[index])
+                except Exception as exc:
+                    if on_error is None:
+                        raise
+                    on_error(messages[index], exc)
+        return results
 
     async def _ingest(self, key: ConversationKey, message: Message) -> Case | None:
         conversation = await self._conversation(key)

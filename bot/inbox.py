@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from bot import metrics
 from bot.clock import utcnow
 from bot.engine import Engine
+from bot.models import Message
 from bot.store import SqlStore, deadletters
 from bot.store import inbox as queue
 from bot.store.base import is_transient
@@ -136,18 +137,23 @@ class InboxConsumer:
         taken = await queue.take_spaces(self.store, held, self.batch)
         poisoned: list[queue.Taken] = []
         reasons: list[str] = []
+        readable: dict[int, queue.Taken] = {}
         for item in taken:
             if item.message is None:
                 poisoned.append(item)
                 reasons.append(item.problem or "unreadable")
-                continue
-            try:
-                await self.engine.ingest(item.message)
-            except Exception as exc:
-                if is_transient(exc):
-                    raise  # the store, not the message: the whole round is retried
-                poisoned.append(item)
-                reasons.append(f"scoring failed: {type(exc).__name__}: {exc}")
+            else:
+                readable[id(item.message)] = item
+
+        def failed(message: Message, exc: Exception) -> None:
+            if is_transient(exc):
+                raise exc  # the store, not the message: the whole round is retried
+            poisoned.append(readable[id(message)])
+            reasons.append(f"scoring failed: {type(exc).__name__}: {exc}")
+
+        await self.engine.ingest_many(
+            [item.message for item in readable.values() if item.message is not None], failed
+        )
         if poisoned:
             await self._set_aside(poisoned, reasons)
         # Written out before the inbox lets go: whoever scores these spaces next finds
