@@ -85,20 +85,21 @@ async def _main(settings: Settings, source: str) -> int:
 
 
 async def _serve_console(runtime: Runtime, settings: Settings, source: str) -> None:
-    from adapters.console import ConsoleSink, feed
+    from adapters.console import ConsoleSink, feed, summary
 
-    runtime.add_sink(ConsoleSink(colour=settings.console.color and sys.stdout.isatty()))
+    sink = ConsoleSink(colour=settings.console.color and sys.stdout.isatty())
+    runtime.add_sink(sink)
+    name = "stdin" if source == "-" else source
     async with runtime:
-        print(
-            "watchkeeper: watching the terminal input (no platform token configured)",
-            file=sys.stderr,
-        )
+        print(f"watchkeeper: watching {name} (no platform configured)", file=sys.stderr)
         if source == "-":
-            await feed(runtime.engine, sys.stdin, sys.stderr, "stdin")
+            counts = await feed(runtime.engine, sys.stdin, sys.stderr, name)
         else:
             stream = await asyncio.to_thread(Path(source).open, encoding="utf-8", errors="replace")
             with stream:
-                await feed(runtime.engine, stream, sys.stderr, source)
+                counts = await feed(runtime.engine, stream, sys.stderr, name)
+    # After the runtime closed: every alert due has been delivered by then.
+    print(summary(name, counts, sink.cases_shown), file=sys.stderr)
 
 
 async def _serve_platforms(runtime: Runtime, platforms: list[str]) -> None:

@@ -234,3 +234,23 @@ def test_message_jsonl_is_recognised_in_one_line(tmp_path: Path, command: str) -
     (line,) = result.stderr.splitlines()
     assert "this is message JSONL" in line and "run --input" in line
     assert result.stdout == ""
+
+
+def test_run_shows_each_case_once_and_sums_up(tmp_path: Path) -> None:
+    result = wk("run", "--input", str(STREAM), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    cards = [line for line in result.stdout.splitlines() if line.startswith("== [")]
+    changes = [line for line in result.stdout.splitlines() if line.startswith("-- case ")]
+    assert len(cards) == 1  # one case, one card
+    assert changes and all(line.startswith("-- case 1: ") for line in changes)
+    assert len(result.stdout.splitlines()) <= 12 + len(changes)
+    with sqlite3.connect(tmp_path / "data" / "watchkeeper.db") as conn:
+        (conversations,) = conn.execute(
+            "SELECT COUNT(DISTINCT conversation) FROM messages"
+        ).fetchone()
+        (cases,) = conn.execute("SELECT COUNT(*) FROM cases").fetchone()
+    messages = len(STREAM.read_text().splitlines())
+    assert result.stderr.splitlines()[-1] == (
+        f"watchkeeper: end of {STREAM}: {messages} messages, {conversations} conversations, "
+        f"{cases} case(s)"
+    )
