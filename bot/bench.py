@@ -24,6 +24,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.engine import Engine, _Conversation
 from bot.models import AgeBand, ConversationKey, Message, Participant
+from bot.progress import Progress
 from bot.scoring import load_scorer
 from bot.scoring.state import ConversationState
 from bot.store.sqlite import sqlite_store
@@ -159,13 +160,15 @@ def generate_load(count: int, conversations: int, seed: int = 1) -> list[Message
     return messages
 
 
-async def _throughput(settings: Settings, messages: list[Message]) -> tuple[float, list[float]]:
+async def _throughput(
+    settings: Settings, messages: list[Message], progress: Progress
+) -> tuple[float, list[float]]:
     store = sqlite_store(settings.storage.sqlite_path)
     await store.open()
     engine = Engine(settings, store, load_scorer(settings))
     latencies = []
     started = time.perf_counter()
-    for message in messages:
+    for message in progress.track(messages, "throughput, messages", len(messages)):
         before = time.perf_counter()
         await engine.ingest(message)
         latencies.append(time.perf_counter() - before)
@@ -224,16 +227,24 @@ def _bytes_per_conversation(settings: Settings, messages: list[Message]) -> floa
     return grown / max(len(hot), 1)
 
 
-def run_bench(messages: int = 20_000, conversations: int = 2_000) -> BenchResult:
+def run_bench(
+    messages: int = 20_000, conversations: int = 2_000, progress: Progress | None = None
+) -> BenchResult:
+    """Measure; ``progress`` (silent by default) is told each stage as it starts."""
+    progress = progress or Progress.silent()
     with tempfile.TemporaryDirectory(prefix="watchkeeper-bench-") as tmp:
         settings = Settings(storage={"data_dir": Path(tmp)})
+        progress.stage("generating chat", 0)
         load = generate_load(messages, conversations)
-        elapsed, latencies = asyncio.run(_throughput(settings, load))
+        elapsed, latencies = asyncio.run(_throughput(settings, load, progress))
+        progress.stage("cost per message at window 10 and 200", 0)
         cost_10 = asyncio.run(_cost_at_window(settings, 10))
         cost_200 = asyncio.run(_cost_at_window(settings, 200))
+        progress.stage("memory per conversation", 0)
         per_conversation = _bytes_per_conversation(settings, load)
         window = settings.storage.window_messages
         full = _bytes_per_conversation(settings, generate_load(50 * window * 2, 50, seed=2))
+    progress.finish()
     ordered = sorted(latencies)
     return BenchResult(
         messages=messages,

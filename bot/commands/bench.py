@@ -19,8 +19,10 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     if args.messages < 100 or args.conversations < 1 or args.conversations > args.messages:
         raise UsageError("need --messages >= 100 and 1 <= --conversations <= --messages")
     from bot.bench import run_bench  # the engine and the scorer: only when benchmarking
+    from bot.progress import Progress
 
-    result = run_bench(args.messages, args.conversations)
+    # Always: a minute of silence looks like a hang, in a terminal or in a CI log.
+    result = run_bench(args.messages, args.conversations, Progress("bench", always=True))
     if args.json:
         print_json({k: v for k, v in result.as_dict().items()})
         return 0

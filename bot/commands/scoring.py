@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError, jsonl_files, print_json
+from bot.progress import Progress
+
+PROGRESS_FROM = 200
+"""Conversations from which ``score``/``evaluate`` show a progress line on a terminal
+(a second or more of work)."""
 
 if TYPE_CHECKING:
     from bot.learning.corpora import Conversation
@@ -67,7 +72,11 @@ def score_file(path: str, context: Context, obfuscated: bool = False) -> list[Sc
     if obfuscated:
         conversations = [obfuscate(c) for c in conversations]
     scorer = load_scorer(context.settings)
-    return [score_conversation(c, scorer, context.settings) for c in conversations]
+    with Progress(Path(path).name) as progress:
+        if len(conversations) < PROGRESS_FROM:
+            progress.enabled = False
+        scored = progress.track(conversations, "scoring conversations", len(conversations))
+        return [score_conversation(c, scorer, context.settings) for c in scored]
 
 
 SCORE_HEADER = "id\tscore\tlevel\talert\tsuspect\tsignals"

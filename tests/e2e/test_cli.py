@@ -216,6 +216,9 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
                 "bytes_per_conversation", "cost_ratio_200_vs_10"):  # fmt: skip
         assert isinstance(figures[key], int | float) and figures[key] > 0
     assert figures["p50_ms"] <= figures["p99_ms"]
+    # Not a terminal, and still a sign of life for each stage (CI logs, containers).
+    assert "bench: throughput, messages 0/400 (0%)" in result.stderr.splitlines()
+    assert "bench: memory per conversation" in result.stderr.splitlines()
 
 
 def test_score_table_has_a_header_row(tmp_path: Path) -> None:
