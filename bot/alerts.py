@@ -16,8 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bot import lifecycle
 from bot.config import Settings
-from bot.models import Case, CaseKind, Level
+from bot.models import Case, CaseKind, Decision, Level
 from bot.scoring.signals import SEXUAL_CONTENT, TACTICS_BY_NAME
 
 LEVEL_LABELS = {
@@ -53,6 +54,10 @@ class AlertContent:
     summary: str
     reasons: tuple[Reason, ...]
     state_line: str
+    history: tuple[str, ...] = ()
+    """The suspect's earlier cases in this space, one line each, newest first."""
+    claimed_by: Decision | None = None
+    """Who said "I'm on it" (another moderator can still act)."""
 
 
 def content(case: Case, max_reasons: int = 5) -> AlertContent:
@@ -75,7 +80,29 @@ def content(case: Case, max_reasons: int = 5) -> AlertContent:
         summary = (
             f"Risk score {case.score:.2f} in a conversation of {len(case.participants)} people."
         )
-    return AlertContent(title, case.level, summary, reasons, state_line(case))
+    return AlertContent(
+        title,
+        case.level,
+        summary,
+        reasons,
+        state_line(case),
+        history_lines(case),
+        lifecycle.claimed_by(case.decisions),
+    )
+
+
+def history_lines(case: Case, limit: int = 5) -> tuple[str, ...]:
+    """``case 3 (report): dismissed, opened 2026-11-02``, newest first; older ones counted."""
+    earlier = list(reversed(case.history))
+    lines = [
+        f"case {p.number}"
+        + (" (report)" if p.kind is CaseKind.REPORT else f" ({LEVEL_LABELS[p.level].lower()})")
+        + f": {p.state.value}, opened {p.created_at:%Y-%m-%d}"
+        for p in earlier[:limit]
+    ]
+    if len(earlier) > limit:
+        lines.append(f"and {len(earlier) - limit} earlier")
+    return tuple(lines)
 
 
 def state_line(case: Case) -> str:

@@ -202,10 +202,23 @@ class Case:
     platform_message_id: str | None = None
     """The id of the alert message in the moderator channel, once delivered."""
     hold_until: datetime | None = None
+    history: list[PriorCase] = field(default_factory=list)
+    """The suspect's earlier cases in this space, oldest first (filled by ``get_case``)."""
 
     @property
     def is_open(self) -> bool:
         return self.state in (CaseState.OPEN, CaseState.ACKNOWLEDGED, CaseState.ESCALATED)
+
+
+@dataclass(frozen=True, slots=True)
+class PriorCase:
+    """One line of a suspect's history: enough to name it on a new alert."""
+
+    number: int
+    kind: CaseKind
+    level: Level
+    state: CaseState
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.buttons import AlertButton, NoteModal, alert_view
 from adapters.discord.client import apply_endpoints, explain, make_client
 from adapters.discord.commands import (
     WatchkeeperCommands,
@@ -23,7 +24,7 @@ from adapters.discord.commands import (
     report_message_command,
 )
 from adapters.discord.guilds import PLATFORM, GuildDirectory, GuildSettings
-from adapters.discord.render import AlertButton, alert_embed, alert_view
+from adapters.discord.render import alert_embed
 from adapters.discord.reports import QUIET_SECONDS, DirectReports
 from adapters.discord.sink import DiscordAlertSink, Troubles
 from adapters.discord.translate import channel_ids, is_from_a_person, role_ids, to_message
@@ -208,6 +209,17 @@ class DiscordAdapter:
             await interaction.response.edit_message(embed=alert_embed(case), view=alert_view(case))
         else:
             await self._tell(interaction, f"Case {case.number}: {action.value} recorded.")
+
+    async def open_note(self, interaction: discord.Interaction, case_id: int) -> None:
+        """ "Add note": moderators only, and only on this server's cases, before the dialog."""
+        settings = await self.require_moderator(interaction)
+        if settings is None:
+            return
+        case = await self.engine.store.get_case(case_id)
+        if case is None or case.platform != PLATFORM or case.space_id != settings.space_id:
+            await self._tell(interaction, NOT_THIS_GUILD)
+            return
+        await interaction.response.send_modal(NoteModal(case.number, case.id))
 
     @staticmethod
     async def _tell(interaction: discord.Interaction, text: str) -> None:

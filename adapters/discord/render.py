@@ -1,17 +1,14 @@
-"""How a case looks in Discord: an embed and three persistent buttons, in the moderator
-channel only.
+"""How a case looks in Discord: an embed (its buttons are in ``buttons``), in the
+moderator channel only.
 
 The wording comes from ``bot.alerts``; this module lays it out. Members' words are
 quoted with markdown and mentions escaped, and alerts are sent with no allowed
-mentions, so quoting a message can never ping anyone. The buttons are a
-``DynamicItem`` whose custom id carries the action and the case id (``wk:ack:12``):
-registered once at startup, they work on every alert ever posted, across restarts.
+mentions, so quoting a message can never ping anyone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
 
 import discord
 
@@ -27,12 +24,6 @@ LEVEL_COLOURS = {
 REPORT_COLOUR = discord.Colour(0x5865F2)
 NO_PINGS = discord.AllowedMentions.none()
 
-BUTTONS: dict[str, tuple[Action, str, discord.ButtonStyle]] = {
-    "ack": (Action.ACKNOWLEDGE, "Acknowledge", discord.ButtonStyle.primary),
-    "esc": (Action.ESCALATE, "Escalate", discord.ButtonStyle.danger),
-    "dis": (Action.DISMISS, "Dismiss (false positive)", discord.ButtonStyle.secondary),
-}
-CODES = {action: code for code, (action, _, _) in BUTTONS.items()}
 DECISION_WORDS = {
     Action.ACKNOWLEDGE: "Acknowledged",
     Action.ESCALATE: "Escalated",
@@ -40,42 +31,13 @@ DECISION_WORDS = {
     Action.CONFIRM: "Confirmed",
     Action.CLOSE: "Closed",
     Action.REOPEN: "Reopened",
+    Action.CLAIM: "Taken on",
+    Action.NOTE: "Note",
 }
 MAX_PARTICIPANTS = 10
 MAX_DECISIONS = 5
 MAX_EVIDENCE_LINKS = 8
 QUOTE_CHARS = 160
-
-
-class AlertButtonHandler(Protocol):
-    async def alert_button(
-        self, interaction: discord.Interaction, action: Action, case_id: int
-    ) -> None: ...
-
-
-class AlertButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"wk:(?P<code>ack|esc|dis):(?P<case>\d+)",
-):
-    """One of an alert's buttons; the press is handled by the client's adapter."""
-
-    def __init__(self, code: str, case_id: int) -> None:
-        action, label, style = BUTTONS[code]
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=custom_id(action, case_id))
-        )
-        self.action = action
-        self.case_id = case_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any
-    ) -> AlertButton:
-        return cls(match["code"], int(match["case"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        handler: AlertButtonHandler = interaction.client.adapter  # type: ignore[attr-defined]
-        await handler.alert_button(interaction, self.action, self.case_id)
 
 
 def ref_line(key: str) -> str:
@@ -89,17 +51,6 @@ def alert_text(case: Case, key: str) -> str:
     alone (they change the embed), so it says nothing that goes out of date."""
     what = "report from a member" if case.kind is CaseKind.REPORT else "alert"
     return f"New watchkeeper {what}: case {case.number}\n{ref_line(key)}"
-
-
-def custom_id(action: Action, case_id: int) -> str:
-    return f"wk:{CODES[action]}:{case_id}"
-
-
-def alert_view(case: Case) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for code in BUTTONS:
-        view.add_item(AlertButton(code, case.id))
-    return view
 
 
 def quote(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -118,6 +69,13 @@ def who(person: Participant | None, user_id: str) -> str:
 def timestamp(decision: Decision) -> str:
     """A Discord timestamp: each moderator sees it in their own time zone."""
     return f"<t:{int(decision.at.timestamp())}:f>"
+
+
+def account_age(user_id: int) -> str:
+    """When a Discord account was made (its id says so): a days-old account approaching
+    children is worth a moderator's notice."""
+    created = discord.utils.snowflake_time(user_id)
+    return f"<t:{int(created.timestamp())}:D> (<t:{int(created.timestamp())}:R>)"
 
 
 def _clip(text: str, limit: int = 1024) -> str:
@@ -161,10 +119,19 @@ def alert_embed(case: Case) -> discord.Embed:
     if links:
         jumps = " · ".join(f"[message {n}]({link})" for n, link in enumerate(links, 1))
         embed.add_field(name="Messages", value=_clip(jumps), inline=False)
+    if body.history:
+        embed.add_field(
+            name="Earlier cases about this member", value=_clip("\n".join(body.history))
+        )
+    if case.suspect_id and case.suspect_id.isdigit():
+        embed.add_field(name="Account created", value=account_age(int(case.suspect_id)))
+    if body.claimed_by is not None:
+        claim = body.claimed_by
+        embed.add_field(name="On it", value=f"<@{claim.actor_id}> since {timestamp(claim)}")
     if case.decisions:
         lines = [
             f"{DECISION_WORDS[d.action]} by <@{d.actor_id}> ({quote(d.actor_name, 40)}), "
-            f"{timestamp(d)}"
+            f"{timestamp(d)}" + (f": “{quote(d.reason, 200)}”" if d.reason else "")
             for d in case.decisions[-MAX_DECISIONS:]
         ]
         embed.add_field(name="Decisions", value=_clip("\n".join(lines)), inline=False)

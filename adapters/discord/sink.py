@@ -22,15 +22,9 @@ from typing import TypeVar
 import aiohttp
 import discord
 
+from adapters.discord.buttons import alert_view
 from adapters.discord.guilds import PLATFORM, GuildDirectory
-from adapters.discord.render import (
-    NO_PINGS,
-    alert_embed,
-    alert_text,
-    alert_view,
-    digest_embed,
-    ref_line,
-)
+from adapters.discord.render import NO_PINGS, alert_embed, alert_text, digest_embed, ref_line
 from bot.models import Case
 from bot.outbox import DeliveryError
 

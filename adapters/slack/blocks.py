@@ -3,17 +3,19 @@
 The wording comes from ``bot.alerts``; this module only lays it out. Everything a
 member wrote is escaped before it goes into mrkdwn, so a quoted ``<!channel>`` or
 ``<@U…>`` cannot ping anyone from an alert. Buttons carry the case id in their
-``action_id`` (``wk_<action>:<case id>``) and in their ``value``.
+``action_id`` (``wk_<code>:<case id>``) and in their ``value``; an alert shows the
+buttons its case's state allows (``bot.lifecycle``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot import alerts
+from bot import alerts, lifecycle
 from bot.models import Action, Case, CaseKind, Level, Participant
 
 LEVEL_EMOJI = {
@@ -22,25 +24,74 @@ LEVEL_EMOJI = {
     Level.WATCH: ":large_yellow_circle:",
     Level.NONE: ":white_circle:",
 }
-BUTTONS: tuple[tuple[Action, str, str | None], ...] = (
-    (Action.ACKNOWLEDGE, "Acknowledge", "primary"),
-    (Action.ESCALATE, "Escalate", "danger"),
-    (Action.DISMISS, "Dismiss", None),
-)
-ACTION_ID = re.compile(r"^wk_(acknowledge|escalate|dismiss):(\d+)$")
+BUTTONS: dict[str, tuple[Action, str, str | None, str]] = {
+    "acknowledge": (Action.ACKNOWLEDGE, "Acknowledge", "primary", ""),
+    "claim": (Action.CLAIM, "I'm on it", "primary", ""),
+    "escalate": (Action.ESCALATE, "Escalate", "danger", ""),
+    "dismiss": (Action.DISMISS, "Dismiss", None, ""),
+    "confirm": (Action.CONFIRM, "Confirm", None, ""),
+    "close_taken": (Action.CLOSE, "Close: action taken", None, "taken"),
+    "close_none": (Action.CLOSE, "Close: no action", None, "none"),
+    "reopen": (Action.REOPEN, "Reopen", None, ""),
+    "note": (Action.NOTE, "Add note", None, ""),
+}
+"""code -> (action, label, style, close outcome), in the order the alert shows them.
+The first three codes are the action names alerts have always carried."""
+ACTION_ID = re.compile(r"^wk_(" + "|".join(BUTTONS) + r"):(\d+)$")
 """Matches the action ids of alert buttons; bolt routes on it."""
+NOTE_CALLBACK = "wk_note"
+NOTE_BLOCK, NOTE_INPUT = "wk_note_block", "wk_note_text"
+MAX_NOTE = 1000
 _ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
 MAX_PARTICIPANTS = 10
 MAX_DECISIONS = 5
 
 
-def action_id(action: Action, case_id: int) -> str:
-    return f"wk_{action.value}:{case_id}"
+@dataclass(frozen=True, slots=True)
+class Press:
+    """What a button press asks for."""
+
+    action: Action
+    case_id: int
+    reason: str = ""
 
 
-def parse_action_id(value: str) -> tuple[Action, int] | None:
+def action_id(code: str, case_id: int) -> str:
+    return f"wk_{code}:{case_id}"
+
+
+def parse_action_id(value: str) -> Press | None:
     match = ACTION_ID.match(value or "")
-    return (Action(match.group(1)), int(match.group(2))) if match else None
+    if not match:
+        return None
+    action, _, _, outcome = BUTTONS[match.group(1)]
+    reason = lifecycle.close_reason(outcome) if outcome else ""
+    return Press(action, int(match.group(2)), reason)
+
+
+def note_view(number: int, case_id: int) -> dict[str, Any]:
+    """The "Add note" dialog; the case id travels in ``private_metadata``."""
+    return {
+        "type": "modal",
+        "callback_id": NOTE_CALLBACK,
+        "private_metadata": str(case_id),
+        "title": {"type": "plain_text", "text": f"Note on case {number}"[:24]},
+        "submit": {"type": "plain_text", "text": "Add note"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": NOTE_BLOCK,
+                "label": {"type": "plain_text", "text": "Note (only moderators see it)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": NOTE_INPUT,
+                    "multiline": True,
+                    "max_length": MAX_NOTE,
+                },
+            }
+        ],
+    }
 
 
 def escape(text: str) -> str:
@@ -70,11 +121,14 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def _buttons(case: Case) -> dict[str, Any]:
+    allowed = set(lifecycle.allowed(case.state))
     elements: list[dict[str, Any]] = []
-    for action, label, style in BUTTONS:
+    for code, (action, label, style, _) in BUTTONS.items():
+        if action not in allowed:
+            continue
         button: dict[str, Any] = {
             "type": "button",
-            "action_id": action_id(action, case.id),
+            "action_id": action_id(code, case.id),
             "value": str(case.id),
             "text": {"type": "plain_text", "text": label},
         }
@@ -136,11 +190,17 @@ def case_blocks(case: Case, links: Mapping[str, str]) -> tuple[str, list[dict[st
         jumps = " · ".join(f"<{link}|message {n}>" for n, link in enumerate(links.values(), 1))
         blocks.append(_section(f"*Messages*: {jumps}"))
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": body.state_line}]})
+    if body.history:
+        earlier = "\n".join(f"• {line}" for line in body.history)
+        blocks.append(_section(f"*Earlier cases about this member*\n{earlier}"))
+    if body.claimed_by is not None:
+        claim = body.claimed_by
+        line = f":raising_hand: On it: <@{claim.actor_id}> since {slack_date(claim.at)}"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
     decisions = _decisions(case)
     if decisions:
         blocks.append(decisions)
-    if case.is_open:
-        blocks.append(_buttons(case))
+    blocks.append(_buttons(case))
     return f"{body.title} ({body.state_line})", blocks
 
 
@@ -153,6 +213,5 @@ def digest_blocks(cases: list[Case]) -> tuple[str, list[dict[str, Any]]]:
         suspect = f", suspect <@{case.suspect_id}>" if case.suspect_id else ""
         line = f"{LEVEL_EMOJI[case.level]} *{escape(alerts.content(case).title)}*{suspect}"
         blocks.append(_section(line))
-        if case.is_open:
-            blocks.append(_buttons(case))
+        blocks.append(_buttons(case))
     return text, blocks[:50]

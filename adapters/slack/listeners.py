@@ -16,7 +16,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import ACTION_ID, parse_action_id
+from adapters.slack.blocks import (
+    ACTION_ID,
+    NOTE_BLOCK,
+    NOTE_CALLBACK,
+    NOTE_INPUT,
+    note_view,
+    parse_action_id,
+)
 from adapters.slack.people import Directory, RecentIds
 from adapters.slack.translate import PLATFORM, Incoming, incoming, parse_mentions, to_message
 from bot.alerts import escalation_for
@@ -36,6 +43,7 @@ USAGE = (
     "`threshold watch|high|critical` · `privacy` · `report what worries you`"
 )
 NOT_A_MODERATOR = "Only this community's moderators can do that. Nothing was changed."
+NOT_THIS_WORKSPACE = "This case does not belong to this workspace."
 MODERATOR_COMMANDS = ("status", "exclude", "include", "threshold")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{5,})$")
 _BARE_CHANNEL_ID = re.compile(r"\b([CG](?=[A-Z0-9]*\d)[A-Z0-9]{5,})\b")
@@ -67,6 +75,7 @@ class SlackListeners:
     def register(self, app: AsyncApp) -> None:
         app.event("message")(self.on_message)
         app.action(ACTION_ID)(self.on_button)
+        app.view(NOTE_CALLBACK)(self.on_note)
         app.command("/watchkeeper")(self.on_command)
 
     async def ensure_space(self, team_id: str) -> None:
@@ -128,21 +137,61 @@ class SlackListeners:
     # -- buttons -----------------------------------------------------------------------
 
     async def on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any],
-                        respond: Any) -> None:  # fmt: skip
+                        respond: Any, client: AsyncWebClient) -> None:  # fmt: skip
         await ack()
-        parsed = parse_action_id(action.get("action_id", ""))
-        if parsed is None:
+        press = parse_action_id(action.get("action_id", ""))
+        if press is None:
             return
-        decision, case_id = parsed
         user = body.get("user") or {}
         user_id = str(user.get("id") or "")
         team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
         if not await self.directory.is_moderator(user_id):
-            log.info("refused a %s press on case id %d by a non-moderator", decision, case_id)
-            await respond(text=NOT_A_MODERATOR, response_type="ephemeral", replace_original=False)
+            log.info("refused a %s press on case id %d by a non-moderator", press.action,
+                     press.case_id)  # fmt: skip
+            await _private(respond, NOT_A_MODERATOR)
+            return
+        if press.action is Action.NOTE:
+            await self._open_note(press.case_id, team_id, str(body.get("trigger_id")), respond,
+                                  client)  # fmt: skip
             return
         name = str(user.get("name") or user.get("username") or user_id)
-        await self.apply(decision, case_id, team_id, Actor(user_id, name), "", respond)
+        await self.apply(press.action, press.case_id, team_id, Actor(user_id, name),
+                         press.reason, respond)  # fmt: skip
+
+    async def _open_note(self, case_id: int, team_id: str, trigger_id: str, respond: Any,
+                         client: AsyncWebClient) -> None:  # fmt: skip
+        case = await self.engine.store.get_case(case_id)
+        if case is None or case.platform != PLATFORM or case.space_id != team_id:
+            await _private(respond, NOT_THIS_WORKSPACE)
+            return
+        await client.views_open(trigger_id=trigger_id, view=note_view(case.number, case.id))
+
+    async def on_note(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The note dialog was submitted: recorded like a decision; a refusal shows in
+        the dialog itself (there is no other private place to say it)."""
+        user = body.get("user") or {}
+        user_id = str(user.get("id") or "")
+        team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+        values = (view.get("state") or {}).get("values") or {}
+        text = str(((values.get(NOTE_BLOCK) or {}).get(NOTE_INPUT) or {}).get("value") or "")
+        refusal = None
+        if not await self.directory.is_moderator(user_id):
+            refusal = NOT_A_MODERATOR
+        elif not text.strip():
+            refusal = "Write the note first."
+        else:
+            actor = Actor(user_id, str(user.get("name") or user.get("username") or user_id))
+            case_id = int(str(view.get("private_metadata") or "0") or 0)
+            try:
+                await decide(self.engine, PLATFORM, team_id, case_id, Action.NOTE, actor, text)
+            except CaseNotHere:
+                refusal = NOT_THIS_WORKSPACE
+            except TransitionRefused as exc:
+                refusal = str(exc)
+        if refusal is None:
+            await ack()
+        else:
+            await ack(response_action="errors", errors={NOTE_BLOCK: refusal})
 
     async def apply(self, action: Action, case_id: int, team_id: str, actor: Actor,
                     reason: str, respond: Any) -> None:  # fmt: skip
@@ -151,7 +200,7 @@ class SlackListeners:
         try:
             outcome = await decide(self.engine, PLATFORM, team_id, case_id, action, actor, reason)
         except CaseNotHere:
-            await _private(respond, "This case does not belong to this workspace.")
+            await _private(respond, NOT_THIS_WORKSPACE)
             return
         except TransitionRefused as exc:
             await _private(respond, str(exc))

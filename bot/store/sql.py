@@ -23,6 +23,7 @@ from bot.models import (
 from bot.store import codec, schema
 from bot.store.audit import GENESIS_HASH, AuditEntry, audit_hash
 from bot.store.base import Driver
+from bot.store.casework import CaseworkQueries
 from bot.store.delivery import Claim, DeliveryQueries
 from bot.store.retention import RetentionQueries
 from bot.store.windows import WindowQueries
@@ -47,7 +48,7 @@ class NewCase:
     summary: str = ""
 
 
-class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries):
+class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries):
     """Every store operation; the outbox, audit and retention parts live beside it."""
 
     def __init__(self, driver: Driver) -> None:
@@ -189,10 +190,11 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries):
             )
 
     async def get_case(self, case_id: int) -> Case | None:
+        """The case, its decisions, and the suspect's earlier cases in its space."""
         rows = await self.driver.fetch(
             f"SELECT {codec.CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,)
         )
-        return await self._with_decisions(rows[0]) if rows else None
+        return await self._one(rows)
 
     async def case_by_number(self, platform: str, space_id: str, number: int) -> Case | None:
         rows = await self.driver.fetch(
@@ -200,7 +202,14 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries):
             "AND number = ?",
             (platform, space_id, number),
         )
-        return await self._with_decisions(rows[0]) if rows else None
+        return await self._one(rows)
+
+    async def _one(self, rows: list[tuple[Any, ...]]) -> Case | None:
+        if not rows:
+            return None
+        case = await self._with_decisions(rows[0])
+        case.history = await self.suspect_history(case)
+        return case
 
     async def cases_numbered(
         self, number: int, platform: str | None = None, space_id: str | None = None

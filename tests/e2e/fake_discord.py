@@ -2897,6 +2897,8 @@ class FakeDiscord:
             "files": rec.files,
             "message_id": None,
         }
+        if ctype == CallbackType.MODAL:
+            self._validate_modal(data)
         inter.responded_type = ctype
         resource: JSON = {"type": ctype}
         message: JSON | None = None
@@ -2955,6 +2957,74 @@ class FakeDiscord:
                 },
                 "resource": resource,
             }
+        )
+
+    @staticmethod
+    def _validate_modal(data: JSON) -> None:
+        """Discord's limits on a modal: a title of 1-45 characters, a custom id, 1-5 rows
+        each holding one text input (in an action row, or a label) with its own custom
+        id, a label of at most 45 characters and a style of 1 (short) or 2 (paragraph)."""
+
+        def bad(field: str) -> ApiError:
+            return ApiError(400, 50035, "Invalid Form Body", {field: {"_errors": [{}]}})
+
+        if not 1 <= len(data.get("title") or "") <= 45:
+            raise bad("data.title")
+        if not 1 <= len(data.get("custom_id") or "") <= 100:
+            raise bad("data.custom_id")
+        rows = data.get("components") or []
+        if not 1 <= len(rows) <= 5:
+            raise bad("data.components")
+        for n, row in enumerate(rows):
+            if row.get("type") == 1 and len(row.get("components") or []) == 1:
+                inner, label = row["components"][0], row["components"][0].get("label")
+            elif row.get("type") == 18:
+                inner, label = row.get("component") or {}, row.get("label")
+            else:
+                raise bad(f"data.components.{n}")
+            if inner.get("type") == 4 and (
+                not inner.get("custom_id") or not 1 <= len(label or "") <= 45
+                or inner.get("style") not in (1, 2)
+                or not 1 <= int(inner.get("max_length") or 4000) <= 4000
+            ):  # fmt: skip
+                raise bad(f"data.components.{n}")
+
+    def modal_shown(self, interaction_id: int) -> JSON | None:
+        """The modal the bot answered ``interaction_id`` with, if it did."""
+        for r in self.interaction_responses:
+            if r["interaction_id"] == interaction_id and r["type"] == CallbackType.MODAL:
+                return r["data"]
+        return None
+
+    async def send_modal_submit(
+        self, interaction_id: int, values: dict[str, str], *, user_id: int | None = None
+    ) -> InjectedInteraction:
+        """A person filled in and submitted the modal shown in answer to ``interaction_id``
+        (type 5). As on Discord, the submit carries the message of the component that
+        opened the modal, and each text input comes back in its own row with its value."""
+        opened = self.interactions[interaction_id]
+        modal = self.modal_shown(interaction_id)
+        if modal is None:
+            raise ValueError(f"interaction {interaction_id} was not answered with a modal")
+        rows: list[JSON] = []
+        for row in modal["components"]:
+            inner = row["components"][0] if row["type"] == 1 else row["component"]
+            key = inner["custom_id"]
+            answer = {"type": inner["type"], "id": inner.get("id", 1), "custom_id": key,
+                      "value": values.get(key, "")}  # fmt: skip
+            rows.append(
+                {"type": 1, "components": [answer]}
+                if row["type"] == 1
+                else {"type": 18, "id": row.get("id", 1), "component": answer}
+            )
+        message = self.messages.get(opened.message_id) if opened.message_id else None
+        return await self.send_interaction(
+            InteractionType.MODAL_SUBMIT,
+            {"custom_id": modal["custom_id"], "components": rows},
+            user_id=opened.user_id if user_id is None else user_id,
+            guild_id=opened.guild_id,
+            channel_id=opened.channel_id,
+            message=self._gateway_message(message) if message is not None else None,
         )
 
     async def _h_followup(self, rec: RecordedRequest, app_id: str, token: str) -> web.Response:

@@ -670,6 +670,60 @@ class FakeSlack:
             "actions": [action],
         }
 
+    def build_view_submission(self, view: dict, user_id: str, values: dict[str, dict]) -> dict:
+        """A person submitted an opened modal: ``values`` is block_id -> action_id -> the
+        typed text, returned as Slack returns a plain_text_input's state."""
+        user = self.users.get(user_id, {"name": user_id})
+        state = {
+            block: {action: {"type": "plain_text_input", "value": text}
+                    for action, text in inputs.items()}
+            for block, inputs in values.items()
+        }  # fmt: skip
+        return {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": {
+                "id": user_id,
+                "username": user["name"],
+                "name": user["name"],
+                "team_id": self.team_id,
+            },
+            "api_app_id": self.api_app_id,
+            "token": self.verification_token,
+            "trigger_id": self.new_trigger_id(),
+            "view": {**view, "state": {"values": state}},
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
+    def build_message_action(
+        self, callback_id: str, message: dict, channel_id: str, user_id: str
+    ) -> dict:
+        """A person used a message shortcut (the "..." menu of a message)."""
+        user = self.users.get(user_id, {"name": user_id})
+        channel = self.channels.get(channel_id, {"name": channel_id.lower()})
+        return {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "token": self.verification_token,
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": {
+                "id": user_id,
+                "username": user["name"],
+                "name": user["name"],
+                "team_id": self.team_id,
+            },
+            "channel": {"id": channel_id, "name": channel.get("name", channel_id)},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "message_ts": message["ts"],
+            "message": message,
+            "trigger_id": self.new_trigger_id(),
+            "response_url": self.new_response_url(channel_id, user_id),
+        }
+
     def build_slash_command(
         self,
         command: str = "/watchkeeper",
@@ -1346,6 +1400,7 @@ class FakeSlack:
             raise ApiError("invalid_trigger_id")
         if self._triggers[trigger_id]:
             raise ApiError("exchanged_trigger_id")
+        _check_modal(view)
         self._triggers[trigger_id] = True
         opened = {
             **view,
@@ -1357,3 +1412,23 @@ class FakeSlack:
         }
         self.views.append({"trigger_id": trigger_id, "view": opened})
         return {"view": opened}
+
+
+def _check_modal(view: dict) -> None:
+    """Slack's limits on a modal view: a plain_text title of at most 24 characters, a
+    submit button when it has input blocks, at most 100 blocks, private_metadata of at
+    most 3000 characters and a callback_id of at most 255."""
+    title = view.get("title") or {}
+    blocks = view.get("blocks") or []
+    inputs = [b for b in blocks if b.get("type") == "input"]
+    if (
+        view.get("type") != "modal"
+        or title.get("type") != "plain_text"
+        or not 1 <= len(title.get("text") or "") <= 24
+        or (inputs and not (view.get("submit") or {}).get("text"))
+        or len(blocks) > 100
+        or len(view.get("private_metadata") or "") > 3000
+        or len(view.get("callback_id") or "") > 255
+        or any(not b.get("label") or not b.get("element") for b in inputs)
+    ):
+        raise ApiError("invalid_arguments")
