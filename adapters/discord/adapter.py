@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.buttons import AlertButton, NoteModal, alert_view
-from adapters.discord.client import apply_endpoints, explain, make_client
+from adapters.discord.client import apply_endpoints, explain, invite_url, make_client
 from adapters.discord.commands import (
     WatchkeeperCommands,
     on_command_error,
@@ -124,7 +124,10 @@ class DiscordAdapter:
             self.runtime.add_sink(self.sink)
             self.ready.set()
             user = self.client.user
-            log.info("connected to Discord as %s, in %d guild(s)", user, len(self.client.guilds))
+            log.info(
+                "connected to Discord as %s, in %d guild(s); invite link: %s",
+                user, len(self.client.guilds), invite_url(self.client.application_id),
+            )  # fmt: skip
         self.wake_outbox()
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
@@ -144,6 +147,12 @@ class DiscordAdapter:
             log.warning("guild %s is not set up: a moderator runs /watchkeeper setup", guild.id)
             return
         channel = guild.get_channel(settings.moderator_channel or 0)
+        if channel is not None and channel.permissions_for(guild.default_role).view_channel:
+            log.warning(
+                "guild %s: the moderator channel %s is visible to @everyone: deny View "
+                "Channel to @everyone there (watchkeeper check says the same)",
+                guild.id, channel.id,
+            )  # fmt: skip
         perms = channel.permissions_for(me) if channel is not None else None
         if perms is None or not (perms.view_channel and perms.send_messages and perms.embed_links):
             await self.troubles.report(

@@ -1,9 +1,12 @@
 """``watchkeeper check`` for Discord: the token, the intents, the moderator channels.
 
-It logs in, connects to the gateway just long enough to receive the guilds, and
-reports in plain words what an admin must change: a refused token, the Message
-Content intent not enabled in the Developer Portal, a guild the bot is not in, a
-moderator channel it cannot see or post in.
+It logs in, connects to the gateway just long enough to receive the guilds, prints the
+invite link (built from the application's own id, with exactly the permissions the bot
+needs), and reports in plain words what an admin must change: a refused token, the
+Message Content intent not enabled in the Developer Portal, a guild the bot is not in
+or that is not set up, a moderator channel it cannot see or post in, or one that
+everyone in the server can read. Every guild counts: the file's, those set up with
+``/watchkeeper setup`` (in the store), and those the bot is in.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ async def check(
         problem = await _connect(client, timeout)
         if problem:
             return [problem]
+        print(
+            f"discord: connected as {client.user} in {len(client.guilds)} server(s); "
+            f"invite link: {invite_url(client.application_id)}"
+        )
         try:
             return await _guild_problems(client, settings)
         finally:
@@ -75,7 +82,8 @@ async def _guild_problems(client: discord.Client, settings: Settings) -> list[st
     problems: list[str] = []
     stored = await _stored_settings(settings)
     files = {g.id: g for g in settings.discord.guilds}
-    for guild_id in sorted(set(files) | set(stored)):
+    present = {guild.id for guild in client.guilds}
+    for guild_id in sorted(set(files) | set(stored) | present):
         guild_settings = merge(guild_id, files.get(guild_id), stored.get(guild_id, {}))
         guild = client.get_guild(guild_id)
         if guild is None:
@@ -85,34 +93,58 @@ async def _guild_problems(client: discord.Client, settings: Settings) -> list[st
             )
             continue
         channel_id = guild_settings.moderator_channel
-        channel = guild.get_channel(channel_id) if channel_id else None
+        if channel_id is None:
+            how = (
+                f"add a [[discord.guilds]] table with id = {guild_id}"
+                if files
+                else "a moderator runs /watchkeeper setup there"
+            )
+            problems.append(
+                f"discord: guild {guild_id} ({guild.name}): not set up, so not watched: {how}"
+            )
+            continue
+        channel = guild.get_channel(channel_id)
         if channel is None:
             problems.append(
                 f"discord: guild {guild_id}: moderator channel {channel_id} not found "
                 "(run /watchkeeper setup)"
             )
             continue
-        me = guild.me
-        perms = channel.permissions_for(me) if me is not None else discord.Permissions.none()
-        missing = [
-            name
-            for name, ok in (
-                ("View Channel", perms.view_channel),
-                ("Send Messages", perms.send_messages),
-                ("Embed Links", perms.embed_links),
-            )
-            if not ok
-        ]
-        if missing:
-            problems.append(
-                f"discord: guild {guild_id}: the bot lacks {', '.join(missing)} in the "
-                f"moderator channel #{channel.name} ({channel_id})"
-            )
+        problems += _channel_problems(guild, channel)
+    return problems
+
+
+def _channel_problems(guild: discord.Guild, channel: discord.abc.GuildChannel) -> list[str]:
+    """The bot must post there; nobody but moderators may read it."""
+    problems = []
+    me = guild.me
+    perms = channel.permissions_for(me) if me is not None else discord.Permissions.none()
+    missing = [
+        name
+        for name, ok in (
+            ("View Channel", perms.view_channel),
+            ("Send Messages", perms.send_messages),
+            ("Embed Links", perms.embed_links),
+        )
+        if not ok
+    ]
+    if missing:
+        problems.append(
+            f"discord: guild {guild.id}: the bot lacks {', '.join(missing)} in the "
+            f"moderator channel #{channel.name} ({channel.id})"
+        )
+    if channel.permissions_for(guild.default_role).view_channel:
+        problems.append(
+            f"discord: guild {guild.id}: the moderator channel #{channel.name} ({channel.id}) "
+            "is visible to @everyone: anyone in the server, a suspect too, could read "
+            "alerts; deny View Channel to @everyone there"
+        )
     return problems
 
 
 async def _stored_settings(settings: Settings) -> dict[int, dict]:
-    """Settings made with ``/watchkeeper setup``: they win over the file."""
+    """Settings made with ``/watchkeeper setup``, for every guild that has some: they
+    win over the file."""
     store = store_for(settings.storage)
     try:
         await store.open()
@@ -120,8 +152,9 @@ async def _stored_settings(settings: Settings) -> dict[int, dict]:
         return {}
     try:
         found: dict[int, dict] = {}
-        for guild in settings.discord.guilds:
-            found[guild.id] = await store.space_settings(PLATFORM, str(guild.id))
+        for space_id in await store.spaces_with_settings(PLATFORM):
+            if space_id.isdigit():  # a guild id; anything else is not Discord's doing
+                found[int(space_id)] = await store.space_settings(PLATFORM, space_id)
         return found
     finally:
         await store.close()

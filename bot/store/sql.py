@@ -350,6 +350,14 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         )
         return {key: json.loads(value) for key, value in rows}
 
+    async def spaces_with_settings(self, platform: str) -> list[str]:
+        """The spaces of ``platform`` that have stored settings (``/watchkeeper setup``)."""
+        rows = await self.driver.fetch(
+            "SELECT DISTINCT space_id FROM space_settings WHERE platform = ? ORDER BY space_id",
+            (platform,),
+        )
+        return [space_id for (space_id,) in rows]
+
     async def set_space_setting(
         self, platform: str, space_id: str, key: str, value: Any, actor: str
     ) -> None:

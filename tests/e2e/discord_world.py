@@ -97,7 +97,17 @@ def populate(fake: FakeDiscord) -> None:
         GUILD2,
         owner_id=OWNER2,
         name="Speedrunners",
-        channels=[text_channel(LOBBY2, "lobby"), text_channel(MODS2, "mods")],
+        channels=[
+            text_channel(LOBBY2, "lobby"),
+            text_channel(
+                MODS2,
+                "mods",
+                permission_overwrites=[
+                    overwrite(GUILD2, deny=Perm.VIEW_CHANNEL),
+                    overwrite(fake.bot_id, allow=BOT_NEEDS, member=True),
+                ],
+            ),
+        ],
         members=[member(OWNER2, "owner2"), member(SAM, "sam")],
     )
 

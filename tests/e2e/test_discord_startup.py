@@ -5,6 +5,7 @@ channel the bot cannot post in, and shards share the work."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from adapters.discord.client import INTENT_REFUSED
 from bot.commands.common import UsageError
 from bot.config import DiscordGuildConfig, Settings
 from bot.runtime import Runtime
+from bot.store.sqlite import sqlite_store
 
 from .discord_world import (
     GUILD2,
@@ -89,12 +91,74 @@ async def test_check_names_a_moderator_channel_the_bot_cannot_post_in(
     assert await discord_bot.check(settings, **FAST) == []
 
     fake.channels[MODS2]["permission_overwrites"] = [
-        overwrite(GUILD2, deny=Perm.SEND_MESSAGES | Perm.EMBED_LINKS)
-    ]
+        overwrite(GUILD2, deny=Perm.VIEW_CHANNEL),
+        overwrite(fake.bot_id, allow=Perm.VIEW_CHANNEL,
+                  deny=Perm.SEND_MESSAGES | Perm.EMBED_LINKS, member=True),
+    ]  # fmt: skip
     assert await discord_bot.check(settings, **FAST) == [
         f"discord: guild {GUILD2}: the bot lacks Send Messages, Embed Links in the "
         f"moderator channel #mods ({MODS2})"
     ]
+
+
+INVITE = (
+    "https://discord.com/oauth2/authorize?client_id={}"
+    "&scope=bot+applications.commands&permissions=84992"
+)
+"""View Channels, Send Messages, Embed Links, Read Message History: nothing more."""
+
+
+async def test_check_prints_the_invite_link_of_this_application(
+    fake: FakeDiscord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.application_id = 555_000_000_000_000_001  # not the bot user's id
+    assert await discord_bot.check(discord_settings(tmp_path, fake), **FAST) == []
+    out = capsys.readouterr().out
+    assert f"invite link: {INVITE.format(fake.application_id)}" in out
+
+
+async def test_run_logs_the_invite_link(
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="adapters.discord.adapter")
+    async with running(discord_settings(tmp_path, fake)):
+        pass
+    assert f"invite link: {INVITE.format(fake.application_id)}" in caplog.text
+
+
+async def test_check_covers_guilds_set_up_from_discord_and_public_channels(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    settings = discord_settings(tmp_path, fake)
+    settings.discord.guilds = settings.discord.guilds[:1]  # GUILD2 is not in the file...
+    async with sqlite_store(settings.storage.sqlite_path) as store:  # ...but set up there
+        await store.set_space_setting("discord", str(GUILD2), "moderator_channel", LOBBY2, "o")
+    assert await discord_bot.check(settings, **FAST) == [
+        f"discord: guild {GUILD2}: the moderator channel #lobby ({LOBBY2}) is visible to "
+        "@everyone: anyone in the server, a suspect too, could read alerts; deny View "
+        "Channel to @everyone there"
+    ]
+    async with sqlite_store(settings.storage.sqlite_path) as store:
+        await store.set_space_setting("discord", str(GUILD2), "moderator_channel", MODS2, "o")
+    assert await discord_bot.check(settings, **FAST) == []
+
+
+async def test_check_names_a_guild_the_bot_is_in_that_is_not_set_up(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    settings = discord_settings(tmp_path, fake)
+    settings.discord.guilds = settings.discord.guilds[:1]
+    assert await discord_bot.check(settings, **FAST) == [
+        f"discord: guild {GUILD2} (Speedrunners): not set up, so not watched: add a "
+        f"[[discord.guilds]] table with id = {GUILD2}"
+    ]
+    settings.discord.guilds = []  # commands everywhere: each server sets itself up
+    problems = await discord_bot.check(settings, **FAST)
+    assert (
+        f"discord: guild {GUILD2} (Speedrunners): not set up, so not watched: a "
+        "moderator runs /watchkeeper setup there" in problems
+    )
+    assert len(problems) == 2  # GUILD too
 
 
 async def test_the_watchkeeper_command_prints_one_line_not_a_traceback(
