@@ -3,9 +3,11 @@
 A generated load (many concurrent conversations in channels and DMs, message
 lengths like real chat, some conversations with warning signs) is replayed through
 the engine with the default scorer and a real SQLite store in a temporary
-directory. Reported: messages per second, per-message latency (p50, p99), peak RSS,
-bytes of state per tracked conversation, and the per-message cost in a conversation
-whose window holds 200 messages relative to one holding 10.
+directory. Reported: messages per second, per-message latency (p50, p99), processor time per
+message, peak RSS, bytes of state per tracked conversation, the per-message cost in a
+conversation whose window holds 200 messages relative to one holding 10, and where
+the time goes (``bench_stages.py``). The replays are repeated: each figure is the
+median, with its spread (lowest, highest), because a shared machine is noisy.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import statistics
 import tempfile
 import time
 import tracemalloc
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.bench_stages import stage_costs
 from bot.config import Settings
 from bot.engine import Engine, _Conversation
 from bot.models import AgeBand, ConversationKey, Message, Participant
@@ -110,6 +113,9 @@ _START = datetime(2025, 3, 1, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class BenchResult:
+    """Each figure is the median over ``repetitions`` runs; ``spread`` gives the lowest
+    and highest value of the repeated figures."""
+
     messages: int
     conversations: int
     messages_per_second: float
@@ -123,6 +129,12 @@ class BenchResult:
     cost_10_us: float
     cost_200_us: float
     scorer: str
+    repetitions: int = 1
+    cpu_us_per_message: float = 0.0
+    """Processor time per message (all threads): less sensitive to other load."""
+    spread: dict[str, tuple[float, float]] = field(default_factory=dict)
+    stages_us: dict[str, float] = field(default_factory=dict)
+    """Where a message's time goes: each stage timed alone over the same load (µs)."""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -161,12 +173,14 @@ def generate_load(count: int, conversations: int, seed: int = 1) -> list[Message
 
 
 async def _throughput(
-    settings: Settings, messages: list[Message], progress: Progress
-) -> tuple[float, list[float]]:
-    store = sqlite_store(settings.storage.sqlite_path)
+    settings: Settings, messages: list[Message], path: Path, progress: Progress
+) -> tuple[float, float, list[float]]:
+    """Wall time, processor time and per-message latencies of one replay."""
+    store = sqlite_store(path)
     await store.open()
     engine = Engine(settings, store, load_scorer(settings))
     latencies = []
+    cpu = time.process_time()
     started = time.perf_counter()
     for message in progress.track(messages, "throughput, messages", len(messages)):
         before = time.perf_counter()
@@ -175,16 +189,19 @@ async def _throughput(
         await asyncio.sleep(0)  # a live adapter awaits the network between messages
     await engine.flush()
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     await store.close()
-    return elapsed, latencies
+    return elapsed, cpu, latencies
 
 
-async def _cost_at_window(settings: Settings, window: int, probes: int = 400) -> float:
+async def _cost_at_window(
+    settings: Settings, window: int, repetition: int = 0, probes: int = 400
+) -> float:
     """Mean engine cost (µs) of a message in a conversation whose window is full at
     ``window`` messages."""
     tuned = settings.model_copy(deep=True)
     tuned.storage.window_messages = window
-    store = sqlite_store(tuned.storage.data_dir / f"window{window}.db")
+    store = sqlite_store(tuned.storage.data_dir / f"window{window}-{repetition}.db")
     await store.open()
     engine = Engine(tuned, store, load_scorer(tuned))
     rng = random.Random(window)
@@ -223,12 +240,48 @@ def _bytes_per_conversation(settings: Settings, messages: list[Message]) -> floa
         engine._observe(conversation, message)
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
+    # The normaliser's cache is bounded and shared by every conversation: not counted.
+    shared = [tracemalloc.Filter(False, "*/scoring/normalize.py")]
+    after, before = after.filter_traces(shared), before.filter_traces(shared)
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     return grown / max(len(hot), 1)
 
 
+def _median_and_spread(
+    runs: list[dict[str, float]],
+) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    spread = {
+        key: (min(run[key] for run in runs), max(run[key] for run in runs)) for key in runs[0]
+    }
+    return medians, spread
+
+
+def _one_repetition(
+    settings: Settings, load: list[Message], repetition: int, progress: Progress
+) -> dict[str, float]:
+    path = settings.storage.data_dir / f"run{repetition}.db"
+    elapsed, cpu, latencies = asyncio.run(_throughput(settings, load, path, progress))
+    progress.stage("cost per message at window 10 and 200", 0)
+    cost_10 = asyncio.run(_cost_at_window(settings, 10, repetition))
+    cost_200 = asyncio.run(_cost_at_window(settings, 200, repetition))
+    ordered = sorted(latencies)
+    return {
+        "messages_per_second": round(len(load) / elapsed, 1),
+        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 3),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 3),
+        "cpu_us_per_message": round(cpu / len(load) * 1e6, 1),
+        "cost_ratio_200_vs_10": round(cost_200 / cost_10, 3),
+        "cost_10_us": round(cost_10, 1),
+        "cost_200_us": round(cost_200, 1),
+    }
+
+
 def run_bench(
-    messages: int = 20_000, conversations: int = 2_000, progress: Progress | None = None
+    messages: int = 20_000,
+    conversations: int = 2_000,
+    progress: Progress | None = None,
+    repetitions: int = 3,
 ) -> BenchResult:
     """Measure; ``progress`` (silent by default) is told each stage as it starts."""
     progress = progress or Progress.silent()
@@ -236,27 +289,30 @@ def run_bench(
         settings = Settings(storage={"data_dir": Path(tmp)})
         progress.stage("generating chat", 0)
         load = generate_load(messages, conversations)
-        elapsed, latencies = asyncio.run(_throughput(settings, load, progress))
-        progress.stage("cost per message at window 10 and 200", 0)
-        cost_10 = asyncio.run(_cost_at_window(settings, 10))
-        cost_200 = asyncio.run(_cost_at_window(settings, 200))
+        runs = [_one_repetition(settings, load, n, progress) for n in range(repetitions)]
         progress.stage("memory per conversation", 0)
         per_conversation = _bytes_per_conversation(settings, load)
         window = settings.storage.window_messages
         full = _bytes_per_conversation(settings, generate_load(50 * window * 2, 50, seed=2))
+        progress.stage("time per stage", 0)
+        stages = asyncio.run(stage_costs(settings, load))
     progress.finish()
-    ordered = sorted(latencies)
+    medians, spread = _median_and_spread(runs)
     return BenchResult(
         messages=messages,
         conversations=conversations,
-        messages_per_second=round(messages / elapsed, 1),
-        p50_ms=round(ordered[len(ordered) // 2] * 1000, 3),
-        p99_ms=round(ordered[int(len(ordered) * 0.99)] * 1000, 3),
+        messages_per_second=medians["messages_per_second"],
+        p50_ms=medians["p50_ms"],
+        p99_ms=medians["p99_ms"],
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         bytes_per_conversation=round(per_conversation),
         bytes_per_full_window=round(full),
-        cost_ratio_200_vs_10=round(cost_200 / cost_10, 3),
-        cost_10_us=round(cost_10, 1),
-        cost_200_us=round(cost_200, 1),
+        cost_ratio_200_vs_10=medians["cost_ratio_200_vs_10"],
+        cost_10_us=medians["cost_10_us"],
+        cost_200_us=medians["cost_200_us"],
         scorer=load_scorer(settings).name,
+        repetitions=repetitions,
+        cpu_us_per_message=medians["cpu_us_per_message"],
+        spread=spread,
+        stages_us=stages,
     )

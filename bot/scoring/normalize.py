@@ -200,6 +200,11 @@ def _normalize_cached(text: str) -> str:
     return _normalize(text)
 
 
+def clear_cache() -> None:
+    """Forget cached normalisations (``bench`` times the real work)."""
+    _normalize_cached.cache_clear()
+
+
 def _normalize(text: str) -> str:
     if text.isascii():  # most chat: none of the Unicode tricks can be present
         text = text.replace("\x00", "").lower().replace("`", "'")

@@ -209,13 +209,19 @@ def test_quiet_on_a_closed_pipe(tmp_path: Path) -> None:
 
 
 def test_bench_reports_every_figure(tmp_path: Path) -> None:
-    result = wk("bench", "--json", "--messages", "400", "--conversations", "40", cwd=tmp_path)
+    result = wk("bench", "--json", "--messages", "400", "--conversations", "40",
+                "--repetitions", "2", cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
-    for key in ("messages_per_second", "p50_ms", "p99_ms", "peak_rss_mb",
-                "bytes_per_conversation", "cost_ratio_200_vs_10"):  # fmt: skip
+    for key in ("messages_per_second", "p50_ms", "p99_ms", "peak_rss_mb", "bytes_per_conversation",
+                "cost_ratio_200_vs_10", "cpu_us_per_message"):  # fmt: skip
         assert isinstance(figures[key], int | float) and figures[key] > 0
     assert figures["p50_ms"] <= figures["p99_ms"]
+    assert figures["repetitions"] == 2
+    low, high = figures["spread"]["messages_per_second"]
+    assert low <= figures["messages_per_second"] <= high
+    assert set(figures["stages_us"]) == {"normalise", "signals", "features", "model", "store"}
+    assert all(us > 0 for us in figures["stages_us"].values())
     # Not a terminal, and still a sign of life for each stage (CI logs, containers).
     assert "bench: throughput, messages 0/400 (0%)" in result.stderr.splitlines()
     assert "bench: memory per conversation" in result.stderr.splitlines()

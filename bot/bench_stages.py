@@ -1,0 +1,85 @@
+"""Where a message's time goes, stage by stage (``watchkeeper bench``).
+
+Each stage of the per-message path is timed alone over the load that the throughput
+runs replay: normalising the text, detecting signals, features (the message's text
+features and every author's conversation features), the model (the rest of the
+scorer's risk: dot products, probability, evidence) and the store (writing the
+windows in the engine's batches, and reading every conversation's window back as
+after a restart). What the sum leaves out of the cost per message is the engine's
+own work (routing, policy, buffering) and the event loop.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bot.config import Settings
+from bot.engine import FLUSH_EVERY
+from bot.models import Message
+from bot.scoring import load_scorer
+from bot.scoring import signals as sig
+from bot.scoring.base import age_answer
+from bot.scoring.features import author_features, text_features
+from bot.scoring.model import ModelScorer
+from bot.scoring.normalize import clear_cache, normalize
+from bot.scoring.state import ConversationState
+from bot.store.base import StoredMessage
+from bot.store.sqlite import sqlite_store
+
+STAGES = ("normalise", "signals", "features", "model", "store")
+
+
+def _scoring_stages(settings: Settings, load: list[Message]) -> dict[str, float]:
+    scorer = load_scorer(settings)
+    learned = isinstance(scorer, ModelScorer)
+    spent = dict.fromkeys(STAGES, 0.0)
+    states: dict[str, ConversationState] = {}
+    clear_cache()  # the throughput runs filled it: time the real work
+    clock = time.thread_time  # processor time: what other load on the machine leaves alone
+    for message in load:
+        t0 = clock()
+        normalized = normalize(message.text)
+        t1 = clock()
+        sig.detect(normalized)
+        age_answer(normalized)
+        t2 = clock()
+        if learned:
+            text_features(normalized)
+        t3 = clock()
+        state = states.setdefault(
+            message.channel_id, ConversationState(settings.storage.window_messages)
+        )
+        state.add(scorer.observe(message, state.next_seq), message.author.age_band)
+        t4 = clock()
+        if learned:
+            for author in state.authors:
+                author_features(state, author, 0.0, 0)
+        t5 = clock()
+        scorer.risk(state)
+        t6 = clock()
+        spent["normalise"] += t1 - t0
+        spent["signals"] += t2 - t1
+        spent["features"] += (t3 - t2) + (t5 - t4)
+        spent["model"] += max(0.0, (t6 - t5) - (t5 - t4))
+    return spent
+
+
+async def _store_stage(settings: Settings, load: list[Message]) -> float:
+    store = sqlite_store(settings.storage.data_dir / "stages.db")
+    await store.open()
+    started = time.process_time()  # with the store's thread
+    for start in range(0, len(load), FLUSH_EVERY):
+        batch = load[start : start + FLUSH_EVERY]
+        await store.write_windows([StoredMessage(m.channel_id, m) for m in batch], [])
+    conversations = list(dict.fromkeys(m.channel_id for m in load))
+    await store.load_windows(conversations, settings.storage.window_messages)
+    spent = time.process_time() - started
+    await store.close()
+    return spent
+
+
+async def stage_costs(settings: Settings, load: list[Message]) -> dict[str, float]:
+    """Microseconds per message spent in each of ``STAGES``."""
+    spent = _scoring_stages(settings, load)
+    spent["store"] = await _store_stage(settings, load)
+    return {stage: round(seconds / len(load) * 1e6, 1) for stage, seconds in spent.items()}
