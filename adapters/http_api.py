@@ -34,6 +34,7 @@ from bot.clock import utcnow
 from bot.config import HttpConfig, Settings
 from bot.decisions import Actor, CaseNotHere, TransitionRefused, decide
 from bot.inbox import InboxConsumer
+from bot.redact import redact_url
 from bot.runtime import Runtime
 from bot.store import inbox as queue
 from bot.store.apikeys import ApiKey
@@ -182,6 +183,8 @@ async def check(settings: Settings) -> list[str]:
     url = urlparse(config.webhook_url)
     problems = []
     if url.scheme not in ("http", "https") or not url.netloc:
-        problems.append(f"http.webhook_url {config.webhook_url!r} is not an http(s) URL")
-    print(f"http: API on {config.host}:{config.port}, alerts to {url.scheme}://{url.netloc}")
+        problems.append(
+            f"http.webhook_url {redact_url(config.webhook_url)!r} is not an http(s) URL"
+        )
+    print(f"http: API on {config.host}:{config.port}, alerts to {redact_url(config.webhook_url)}")
     return problems

@@ -126,6 +126,45 @@ def load_links(path: Path | None) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def links_problem(path: Path | None) -> str | None:
+    """Why the configured escalation directory cannot be used, in one line, or None.
+
+    Checked by ``check`` and when the bot starts, so that a moderator's Escalate never
+    finds it missing or malformed."""
+    if path is None:
+        return None
+    where = f"escalation.links_file {path}"
+    try:
+        directory = load_links(path)
+    except FileNotFoundError:
+        return f"{where}: no such file"
+    except OSError as exc:
+        return f"{where}: cannot read ({exc.strerror})"
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{where}: not valid JSON ({exc})"
+    if not isinstance(directory, dict):
+        return f"{where}: must be a JSON object with 'regions' and 'platforms'"
+    regions = directory.get("regions", {})
+    platforms = directory.get("platforms", {})
+    if not isinstance(regions, dict) or not isinstance(platforms, dict):
+        return f"{where}: 'regions' and 'platforms' must be objects"
+    for region, items in regions.items():
+        if not isinstance(items, list) or not all(_is_link(item) for item in items):
+            return f"{where}: region {region!r} must list objects with 'name' and 'url'"
+    for platform, entry in platforms.items():
+        if not isinstance(entry, dict) or (entry.get("url") and not _is_link(entry)):
+            return f"{where}: platform {platform!r} must have 'name' and 'url'"
+    return None
+
+
+def _is_link(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("name"), str)
+        and isinstance(item.get("url"), str)
+    )
+
+
 def escalation_links(
     platform: str, regions: list[str], directory: dict[str, Any]
 ) -> tuple[list[EscalationLink], str]:

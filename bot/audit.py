@@ -13,6 +13,7 @@ import hashlib
 from typing import Any
 
 from bot.config import Settings
+from bot.redact import redact_urls
 from bot.store import SqlStore
 from bot.store.codec import dumps
 
@@ -20,14 +21,9 @@ CONFIG_KIND = "config_file"
 
 
 def config_snapshot(settings: Settings) -> dict[str, Any]:
-    """The effective configuration as JSON: pydantic masks the tokens, and a database
-    URL loses its password."""
-    snapshot = settings.model_dump(mode="json")
-    url = snapshot.get("storage", {}).get("url") or ""
-    if "@" in url:
-        scheme, _, rest = url.partition("://")
-        snapshot["storage"]["url"] = f"{scheme}://***@{rest.rsplit('@', 1)[-1]}"
-    return snapshot
+    """The effective configuration as JSON: pydantic masks the tokens, and every URL
+    (the database's, the webhook's) loses its credentials (``bot.redact``)."""
+    return redact_urls(settings.model_dump(mode="json"))
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -17,7 +18,7 @@ from bot import __version__
 from bot.commands import COMMANDS
 from bot.commands.common import EXIT_RUNTIME, EXIT_USAGE, Context, UsageError
 from bot.config import ConfigError
-from bot.store.base import StoreUnavailableError
+from bot.store.base import StoreInUseError, StoreUnavailableError, StoreUnusableError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"watchkeeper: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (StoreUnusableError, StoreInUseError) as exc:
+        print(f"watchkeeper: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except StoreUnavailableError as exc:
         print(f"watchkeeper: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
@@ -89,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as exc:  # the last line of defence: one line, not a traceback
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+            exc, sqlite3.OperationalError
+        ):  # found damaged past the opening checks (a malformed page)
+            print(f"watchkeeper: the SQLite store is damaged: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         if args.debug:
             raise
         logging.getLogger("watchkeeper").debug("failure", exc_info=True)

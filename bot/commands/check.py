@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+from dataclasses import dataclass, field
 
 from bot.clock import utcnow
-from bot.commands.common import Context
+from bot.commands.common import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, Context
 from bot.commands.run import PLATFORM_ADAPTERS
 from bot.config import Settings
 from bot.outbox import STALE_AFTER
-from bot.store import deadletters, store_for
+from bot.redact import redact_url
+from bot.store import SqlStore, deadletters, store_for
+from bot.store.base import StoreInUseError, StoreUnusableError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,23 +32,50 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     settings = context.settings
     for name in context.unknown_variables():
         print(f"warning: {name} sets nothing (misspelt? names are WATCHKEEPER_SECTION__KEY)")
-    problems = asyncio.run(_check(settings, args.offline))
-    for problem in problems:
+    report = asyncio.run(_check(settings, args.offline))
+    for problem in report.setup + report.runtime:
         print(f"problem: {problem}")
-    if not problems:
-        print("ok: configuration and connections look right")
-    return 1 if problems else 0
+    if report.setup:
+        return EXIT_USAGE
+    if report.runtime:
+        return EXIT_RUNTIME
+    print("ok: configuration and connections look right")
+    return EXIT_OK
 
 
-async def _check(settings: Settings, offline: bool) -> list[str]:
-    problems: list[str] = []
-    storage = (
-        settings.storage.url.split("@")[-1]
-        if settings.storage.url
-        else str(settings.storage.sqlite_path)
-    )
-    print(f"storage: {storage}")
-    from bot.scoring import load_scorer  # a second to import: only when checking
+@dataclass
+class Report:
+    setup: list[str] = field(default_factory=list)
+    """Mistakes in the configuration or its files (exit 2)."""
+    runtime: list[str] = field(default_factory=list)
+    """Things that go wrong while running: delivery, platforms, set-aside messages."""
+
+
+async def _check(settings: Settings, offline: bool) -> Report:
+    report = Report()
+    storage = redact_url(settings.storage.url) if settings.storage.url else None
+    print(f"storage: {storage or settings.storage.sqlite_path}")
+    # The store first: a store that cannot be used is reported at once, not after the
+    # scorer took seconds to load.
+    try:
+        store = store_for(settings.storage)
+        await store.open()
+    except (StoreUnusableError, StoreInUseError) as exc:
+        report.setup.append(str(exc))
+        return report
+    except Exception as exc:  # any other backend failure is worth one line here
+        report.runtime.append(f"cannot open the store: {exc}")
+        return report
+    try:
+        await _check_store(store, report)
+    finally:
+        await store.close()
+    from bot.alerts import links_problem  # imports the signals: only when checking
+    from bot.scoring import load_scorer
+
+    links = links_problem(settings.escalation.links_file)
+    if links:
+        report.setup.append(links)
 
     scorer = load_scorer(settings)
     d = settings.detection
@@ -59,31 +89,26 @@ async def _check(settings: Settings, offline: bool) -> list[str]:
         if platforms
         else "platforms: none (`run` needs a platform token or --input FILE)"
     )
-    store = store_for(settings.storage)
-    try:
-        await store.open()
-    except Exception as exc:  # any backend failure is worth one line here
-        return [f"cannot open the store: {exc}"]
-    try:
-        pending, oldest = await store.outbox_backlog()
-        if oldest is not None and utcnow() - oldest > STALE_AFTER:
-            minutes = (utcnow() - oldest).total_seconds() / 60
-            problems.append(
-                f"{pending} alert(s) waiting for delivery, oldest for {minutes:.0f} "
-                "minutes: check the moderator channel permissions and the log"
-            )
-        elif pending:
-            print(f"outbox: {pending} alert(s) waiting for delivery")
-        set_aside = await deadletters.count(store)
-        if set_aside:
-            problems.append(
-                f"{set_aside} message(s) could not be scored and were set aside: "
-                "see `watchkeeper deadletters`"
-            )
-    finally:
-        await store.close()
     if not offline:
         for name in platforms:
             module = importlib.import_module(PLATFORM_ADAPTERS[name])
-            problems += await module.check(settings)
-    return problems
+            report.runtime += await module.check(settings)
+    return report
+
+
+async def _check_store(store: SqlStore, report: Report) -> None:
+    pending, oldest = await store.outbox_backlog()
+    if oldest is not None and utcnow() - oldest > STALE_AFTER:
+        minutes = (utcnow() - oldest).total_seconds() / 60
+        report.runtime.append(
+            f"{pending} alert(s) waiting for delivery, oldest for {minutes:.0f} "
+            "minutes: check the moderator channel permissions and the log"
+        )
+    elif pending:
+        print(f"outbox: {pending} alert(s) waiting for delivery")
+    set_aside = await deadletters.count(store)
+    if set_aside:
+        report.runtime.append(
+            f"{set_aside} message(s) could not be scored and were set aside: "
+            "see `watchkeeper deadletters`"
+        )

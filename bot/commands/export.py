@@ -46,11 +46,11 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _export(context: Context, args: argparse.Namespace) -> Package:
-    from bot.evidence import EvidenceError, export_case
-
     settings = context.settings
     async with open_store(settings) as store:
         case = await find_case(store, args.case, args.platform, args.space)
+        from bot.evidence import EvidenceError, export_case  # after the store: it is slow
+
         try:
             return await export_case(
                 store, settings, case, Path(args.out) if args.out else None, cli_actor()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError
+from bot.redact import redact_url
 from bot.store import SqlStore
 from bot.store.sqlite import sqlite_store
 
@@ -73,7 +74,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     for table, count in copied.counts.items():
         print(f"{table:16} {count:>9} rows copied")
     print("audit chain verified on the copy; counts match")
-    print(f'now set [storage] url = "{args.to.split("@")[-1]}" (with its user) and restart')
+    print(f'now set [storage] url = "{redact_url(args.to)}" (with its password) and restart')
     return 0
 
 

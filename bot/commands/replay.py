@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, existing_file
+from bot.commands.stored import as_the_writer
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -45,9 +46,10 @@ async def _replay(settings: Settings, messages: list[Message]) -> int:
     from adapters.console import ConsoleSink
     from bot.runtime import Runtime
 
-    runtime = Runtime(settings)
-    runtime.add_sink(ConsoleSink(colour=settings.console.color and sys.stdout.isatty()))
-    async with runtime:
-        for message in messages:
-            await runtime.engine.ingest(message)
+    async with as_the_writer(settings):
+        runtime = Runtime(settings)
+        runtime.add_sink(ConsoleSink(colour=settings.console.color and sys.stdout.isatty()))
+        async with runtime:
+            for message in messages:
+                await runtime.engine.ingest(message)
     return 0

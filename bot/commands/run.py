@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError, existing_file
+from bot.commands.stored import as_the_writer
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -64,6 +65,11 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
 
 async def _main(settings: Settings, source: str) -> int:
+    async with as_the_writer(settings):
+        return await _run(settings, source)
+
+
+async def _run(settings: Settings, source: str) -> int:
     from bot.runtime import Runtime
 
     runtime = Runtime(settings)

@@ -30,6 +30,26 @@ async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
         await store.close()
 
 
+@asynccontextmanager
+async def as_the_writer(settings: Settings) -> AsyncIterator[None]:
+    """For the commands that run the engine on the store (``run``, ``replay``): hold the
+    one-writer lock of a SQLite file (``bot/store/writer.py``) for the whole block, and
+    refuse a store that cannot be used, or a broken escalation directory, at once,
+    before the scorer takes seconds to load."""
+    from bot.store.writer import writer_lock
+
+    probe = store_for(settings.storage)
+    async with probe:
+        pass
+    with writer_lock(probe):
+        from bot.alerts import links_problem  # imports the signals (a second)
+
+        problem = links_problem(settings.escalation.links_file)
+        if problem:
+            raise UsageError(problem)
+        yield
+
+
 async def find_case(store: SqlStore, number: int, platform: str | None, space: str | None) -> Case:
     """The one case with this number, or a one-line usage error (none, or ambiguous)."""
     found = await store.cases_numbered(number, platform, space)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from bot.config import StorageConfig
+from bot.store.base import StoreUnusableError
 from bot.store.sql import NewCase, SqlStore
 from bot.store.sqlite import sqlite_store
 
@@ -18,4 +21,10 @@ def store_for(config: StorageConfig) -> SqlStore:
         return postgres_store(config.url, password=password)
     if config.url.startswith("sqlite:///"):
         return sqlite_store(config.url.removeprefix("sqlite:///"))
+    if config.url:
+        scheme = urlsplit(config.url).scheme or config.url.split(":")[0]
+        raise StoreUnusableError(
+            f"storage.url: unknown scheme {scheme!r} (use postgresql://... or "
+            "sqlite:///PATH, or leave it empty for the SQLite file in storage.data_dir)"
+        )
     return sqlite_store(config.sqlite_path)

@@ -21,6 +21,16 @@ class StoreUnavailableError(Exception):
     another process past the deadline); the message is one line for the CLI."""
 
 
+class StoreUnusableError(Exception):
+    """The configured store is not a database watchkeeper can use (a corrupt or foreign
+    file, an unknown URL scheme): a setup mistake, one line for the CLI, exit 2."""
+
+
+class StoreInUseError(Exception):
+    """Another process already runs the bot on this SQLite file (one writer per file):
+    one line naming the holder for the CLI, exit 2."""
+
+
 _TRANSIENT_NAMES = {
     "OperationalError",  # sqlite3: locked, disk I/O, unable to open
     "InterfaceError",  # asyncpg: connection closed under us

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.base import StoreUnavailableError
+from bot.store.base import StoreUnavailableError, StoreUnusableError
 from bot.store.sql import SqlStore
 
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -37,16 +37,25 @@ class SqliteDriver:
         self._in_tx: asyncio.Task[Any] | None = None
 
     async def connect(self) -> None:
+        """Open the file, waiting out another process's lock for a while; a file that is
+        not a SQLite database, or a place where none can be, is ``StoreUnusableError``."""
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreUnusableError(
+                    f"{self.path.parent}: cannot create the data directory ({error.strerror})"
+                ) from None
         deadline = time.monotonic() + self.open_deadline
         while True:
             try:
                 self._db = await self._open_connection()
                 return
-            except sqlite3.OperationalError as error:
+            except sqlite3.DatabaseError as error:
                 if "locked" not in str(error):
-                    raise
+                    raise StoreUnusableError(
+                        f"{self.path}: not a usable SQLite database ({error})"
+                    ) from None
                 if time.monotonic() >= deadline:
                     raise StoreUnavailableError(
                         f"{self.path} is locked by another process "
@@ -71,6 +80,7 @@ class SqliteDriver:
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("BEGIN IMMEDIATE")
             await db.execute("ROLLBACK")
+            await (await db.execute("SELECT COUNT(*) FROM sqlite_master")).fetchall()
         except BaseException:
             await db.close()
             raise

@@ -32,3 +32,18 @@ def test_the_snapshot_hides_secrets(tmp_path: Path) -> None:
     text = str(config_snapshot(settings))
     assert "very-secret-token" not in text and "hunter2" not in text
     assert "db.internal:5432/wk" in text
+
+
+def test_the_snapshot_hides_credentials_in_every_url(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        storage={"url": "postgresql://db.internal/wk?user=wk&password=hunter2"},
+        http={
+            "webhook_url": "https://ops:pa55word@hooks.example.com/in/Tk3x9QmZ0aLp77Wq?token=s3",
+            "webhook_secret": "s",
+        },
+    )
+    text = str(config_snapshot(settings))
+    for secret in ("hunter2", "pa55word", "Tk3x9QmZ0aLp77Wq", "token=s3"):
+        assert secret not in text, secret
+    assert "db.internal/wk" in text and "hooks.example.com/in/" in text
