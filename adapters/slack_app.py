@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -138,9 +138,24 @@ async def socket_mode(app: AsyncApp, app_token: str) -> AsyncIterator[AsyncSocke
         await handler.close_async()
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def well_formed_timestamp(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a request whose ``X-Slack-Request-Timestamp`` is not a number with 401,
+    as bolt refuses a bad signature (bolt itself would fail on it with a 500)."""
+    stamp = request.headers.get("X-Slack-Request-Timestamp")
+    if stamp is not None and not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        return web.json_response({"error": "invalid request timestamp"}, status=401)
+    return await handler(request)
+
+
 @asynccontextmanager
 async def http_mode(app: AsyncApp, host: str, port: int) -> AsyncIterator[web.AppRunner]:
-    runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=port))
+    web_app = app.web_app(path=EVENTS_PATH, port=port)
+    web_app.middlewares.append(well_formed_timestamp)
+    runner = web.AppRunner(web_app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("slack: listening on http://%s:%d%s", host, port, EVENTS_PATH)

@@ -37,7 +37,7 @@ BUTTONS: dict[str, tuple[Action, str, str | None, str]] = {
 }
 """code -> (action, label, style, close outcome), in the order the alert shows them.
 The first three codes are the action names alerts have always carried."""
-ACTION_ID = re.compile(r"^wk_(" + "|".join(BUTTONS) + r"):(\d+)$")
+ACTION_ID = re.compile(r"^wk_(" + "|".join(BUTTONS) + r"):(\d{1,18})$")
 """Matches the action ids of alert buttons; bolt routes on it."""
 NOTE_CALLBACK = "wk_note"
 NOTE_BLOCK, NOTE_INPUT = "wk_note_block", "wk_note_text"
@@ -58,6 +58,12 @@ class Press:
 
 def action_id(code: str, case_id: int) -> str:
     return f"wk_{code}:{case_id}"
+
+
+def parse_case_id(text: str) -> int:
+    """A case id carried in a payload (a dialog's ``private_metadata``); 0, which is no
+    case, when it is not one (the store's ids are 64-bit)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
 
 
 def parse_action_id(value: str) -> Press | None:

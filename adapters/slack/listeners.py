@@ -23,6 +23,7 @@ from adapters.slack.blocks import (
     NOTE_INPUT,
     note_view,
     parse_action_id,
+    parse_case_id,
 )
 from adapters.slack.people import Directory, RecentIds
 from adapters.slack.translate import PLATFORM, Incoming, incoming, parse_mentions, to_message
@@ -35,6 +36,7 @@ from bot.models import Action, Case, Message, Participant
 from bot.moderation import REPORT_THANKS, Moderation, privacy_notice
 from bot.runtime import Runtime
 from bot.store import inbox as queue
+from bot.store.interactions import first_time, interaction_key
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +142,7 @@ class SlackListeners:
                         respond: Any, client: AsyncWebClient) -> None:  # fmt: skip
         await ack()
         press = parse_action_id(action.get("action_id", ""))
-        if press is None:
+        if press is None or not await self._first_time(body, action.get("action_ts")):
             return
         user = body.get("user") or {}
         user_id = str(user.get("id") or "")
@@ -157,6 +159,15 @@ class SlackListeners:
         name = str(user.get("name") or user.get("username") or user_id)
         await self.apply(press.action, press.case_id, team_id, Actor(user_id, name),
                          press.reason, respond)  # fmt: skip
+
+    async def _first_time(self, body: dict[str, Any], *identifiers: object) -> bool:
+        """Is this interaction new? A signed payload captured and sent again within its
+        signature's lifetime carries the same ``trigger_id``: it is not applied twice."""
+        key = interaction_key(body.get("trigger_id"), *identifiers)
+        if await first_time(self.engine.store, PLATFORM, key, utcnow()):
+            return True
+        log.warning("slack: an interaction arrived again (replayed?); not applied twice")
+        return False
 
     async def _open_note(self, case_id: int, team_id: str, trigger_id: str, respond: Any,
                          client: AsyncWebClient) -> None:  # fmt: skip
@@ -179,9 +190,12 @@ class SlackListeners:
             refusal = NOT_A_MODERATOR
         elif not text.strip():
             refusal = "Write the note first."
+        elif not await self._first_time(body, view.get("id"), view.get("hash")):
+            await ack()  # a replayed submission: the note is already recorded
+            return
         else:
             actor = Actor(user_id, str(user.get("name") or user.get("username") or user_id))
-            case_id = int(str(view.get("private_metadata") or "0") or 0)
+            case_id = parse_case_id(str(view.get("private_metadata") or ""))
             try:
                 await decide(self.engine, PLATFORM, team_id, case_id, Action.NOTE, actor, text)
             except CaseNotHere:

@@ -34,6 +34,7 @@ TABLES = (
     "api_keys",
     "inbox",
     "dead_letters",
+    "interactions",
 )
 """In an order that satisfies the foreign keys (cases before outbox and decisions)."""
 BATCH = 1000

@@ -24,6 +24,9 @@ from bot.store.base import Driver
 WORKING = (CaseState.OPEN.value, CaseState.ACKNOWLEDGED.value, CaseState.ESCALATED.value)
 FINISHED = (CaseState.CLOSED.value, CaseState.DISMISSED.value, CaseState.CONFIRMED.value)
 REMOVED = "[removed on request]"
+INTERACTIONS_KEPT = 86400.0
+"""Seconds an applied interaction's key is kept: far past any replay window (Slack
+refuses a signature more than five minutes old)."""
 
 # Conversations whose messages outlive the window: a case is being worked on, or held.
 _KEPT_CONVERSATIONS = "SELECT conversation FROM cases WHERE state IN (?, ?, ?) OR hold_until > ?"
@@ -150,6 +153,7 @@ class RetentionQueries(AuditLog):
         counts.messages += await self._delete_counted(
             tx, "dead_letters", "failed_at < ?", (before,)
         )
+        await tx.execute("DELETE FROM interactions WHERE at < ?", (t - INTERACTIONS_KEPT,))
 
     async def _delete_counted(
         self, tx: Driver, table: str, where: str, params: tuple[Any, ...]

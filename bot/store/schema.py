@@ -166,6 +166,17 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX dead_letters_failed ON dead_letters (failed_at)",
         "CREATE INDEX dead_letters_author ON dead_letters (platform, author_id)",
     ],
+    # 5: platform interactions already applied (a moderator's button press, by a hash
+    # of the payload's own identifiers), so that a replayed press is not applied again
+    [
+        """CREATE TABLE interactions (
+            platform TEXT NOT NULL,
+            key TEXT NOT NULL,
+            at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (platform, key)
+        )""",
+        "CREATE INDEX interactions_at ON interactions (at)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -129,3 +129,50 @@ async def test_http_workers_on_postgresql_score_a_workspace_in_one_process(fake,
     assert cited & sent_to[0] and cited & sent_to[1]  # one scorer saw both workers' messages
     assert len(leases) == 1
     assert len(fake.posted(MOD)) == 1
+
+
+async def test_a_replayed_button_press_is_applied_once(fake, tmp_path):
+    """A captured, validly signed press sent again within the signature's five minutes
+    changes nothing: one decision per press, and a Reopen replayed after a later
+    Dismiss does not reopen the case. Malformed headers and ids are 4xx, never 500."""
+    port = free_port()
+    settings = slack_settings(tmp_path, fake, mode="http", signing_secret=SIGNING_SECRET,
+                              http_host="127.0.0.1", http_port=port)  # fmt: skip
+    url = f"http://127.0.0.1:{port}/slack/events"
+    async with running(settings) as runtime:
+        for user, text in GROOMING:
+            message = fake.add_message(CHAT, text, user)
+            event = {k: v for k, v in message.items() if not k.startswith("_")}
+            body = fake.build_event_callback(event)
+            assert (await fake.post_to_app(url, "event", body, SIGNING_SECRET))[0] == 200
+        await settled(runtime)
+        [case] = await slack_cases(runtime, fake)
+        [alert] = fake.posted(MOD)
+
+        def press(code: str, case_id: int = case.id) -> dict:
+            return fake.build_block_actions(f"wk_{code}:{case_id}", user_id=MODERATOR,
+                                            channel_id=MOD, message_ts=alert["ts"])  # fmt: skip
+
+        async def send(payload: dict) -> int:
+            return (await fake.post_to_app(url, "interactive", payload, SIGNING_SECRET))[0]
+
+        claim = press("claim")  # allowed again and again: only the replay check stops it
+        assert [await send(claim) for _ in range(4)] == [200] * 4  # a press, three replays
+        reopen = press("reopen")
+        for payload in (press("dismiss"), reopen, press("dismiss")):
+            assert await send(payload) == 200
+        assert await send(reopen) == 200  # replayed after a later Dismiss
+        decided = await runtime.store.get_case(case.id)
+        assert decided is not None
+        actions = [d.action.value for d in decided.decisions]
+        assert actions == ["claim", "dismiss", "reopen", "dismiss"]
+        assert decided.state.value == "dismissed"
+
+        huge = press("acknowledge", case_id=10**29)
+        assert (await fake.post_to_app(url, "interactive", huge, SIGNING_SECRET))[0] < 500
+        for stamp in ("abc", "1e9", "-5", "9" * 40):
+            status, _ = await fake.post_to_app(url, "interactive", press("escalate"),
+                                               SIGNING_SECRET, timestamp=stamp)  # fmt: skip
+            assert status == 401, stamp
+        after = await runtime.store.get_case(case.id)
+        assert after is not None and len(after.decisions) == len(actions)
