@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot import metrics
+from bot import metrics, step
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.models import (
@@ -34,7 +34,7 @@ from bot.models import (
 )
 from bot.policy import Policy, Verdict
 from bot.scoring.base import Scorer
-from bot.scoring.state import ConversationState, Observation
+from bot.scoring.state import ConversationState
 from bot.store import NewCase, SqlStore
 from bot.store.base import StoredMessage
 from bot.tracker import Tracker
@@ -139,17 +139,11 @@ class Engine:
             return None  # a platform redelivered it, or a replay repeats it
         with metrics.scoring(key.platform):
             self._observe(conversation, message)
-            risk = self.scorer.risk(conversation.state, self._reach(conversation, message.ts))
+            score = step.assess(
+                self.scorer, self.policy, self.tracker, key, conversation.state, message
+            )
         self._unwritten.append(StoredMessage(str(key), message))
-        score = Score(
-            probability=risk.probability,
-            level=self.policy.level(risk.probability),
-            suspect=risk.suspect,
-            signals=risk.signals,
-            message_count=conversation.state.message_count,
-        )
         self._dirty[key] = (message.ts, score)
-        self._note_contacts(conversation, message)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
             case = await self._act_on(conversation, score)
         else:
@@ -158,34 +152,15 @@ class Engine:
             await self._write_behind()
         return case
 
-    def _observe(self, conversation: _Conversation, message: Message) -> Observation:
-        state = conversation.state
-        observation = self.scorer.observe(message, state.next_seq)
+    def _observe(self, conversation: _Conversation, message: Message) -> None:
         author = message.author
         known = conversation.participants.get(author.user_id)
         if known is None or (author.age_band is not AgeBand.UNKNOWN) or author.display_name:
             conversation.participants[author.user_id] = author
-        evicted = state.add(observation, author.age_band)
-        evicted += state.evict_before(message.ts - self.window_age)
+        evicted = step.observe(self.scorer, conversation.state, message, self.window_age)
         for old in evicted:
             conversation.seen.discard(old.message_id)
         conversation.seen.add(message.message_id)
-        return observation
-
-    def _reach(self, conversation: _Conversation, now: datetime) -> dict[str, int]:
-        key = conversation.key
-        return {
-            author: self.tracker.reach(key.platform, key.space_id, author, now)
-            for author in conversation.state.authors
-        }
-
-    def _note_contacts(self, conversation: _Conversation, message: Message) -> None:
-        author = message.author.user_id
-        last = conversation.state.observations[-1] if conversation.state.observations else None
-        if last is None or last.author_id != author or not last.hits:
-            return
-        others = [a for a in conversation.state.authors if a != author]
-        self.tracker.note_contact(conversation.key, author, others, message.ts)
 
     async def _act_on(self, conversation: _Conversation, score: Score) -> Case | None:
         key = conversation.key

@@ -39,14 +39,19 @@ class Tracker:
         """The conversation ``message`` belongs to, or None when it addresses no one."""
         if message.is_dm:
             return ConversationKey.dm(message.platform, message.space_id, message.channel_id)
-        memory = self._memory(message)
-        partner = self._addressee(message, memory)
-        memory.speakers.append((message.message_id, message.author.user_id, message.ts, partner))
+        partner = self.partner(message)
         if partner is None:
             return None
         return ConversationKey.pair(
             message.platform, message.space_id, message.author.user_id, partner
         )
+
+    def partner(self, message: Message) -> str | None:
+        """Whom a channel message addresses (None: no one), remembering it for later."""
+        memory = self._memory(message)
+        partner = self._addressee(message, memory)
+        memory.speakers.append((message.message_id, message.author.user_id, message.ts, partner))
+        return partner
 
     def _memory(self, message: Message) -> _ChannelMemory:
         key = (message.platform, message.space_id, message.thread_id or message.channel_id)

@@ -39,6 +39,11 @@ class Line:
     ts: datetime
     tactics: tuple[str, ...] = ()
     """Annotated warning signs in this message, where a corpus provides them."""
+    id: str | None = None
+    reply_to: str | None = None
+    """The ``id`` of the message this one replies to, when the platform would say so."""
+    mentions: tuple[str, ...] = ()
+    """Authors this message mentions, when the platform would say so."""
 
 
 @dataclass(slots=True)
@@ -55,27 +60,26 @@ class Conversation:
         return self.label == "grooming"
 
     def to_messages(self, platform: str = "jsonl", space_id: str = "corpus") -> list[Message]:
-        """As engine messages: a DM, or a channel whose messages address each other."""
+        """As engine messages: a DM, or a channel with only the replies and mentions the
+        file gives (the tracker pairs the rest as it does live)."""
         is_dm = self.context == "dm"
-        messages = []
-        previous: str | None = None
-        for index, line in enumerate(self.messages):
-            band = self.participants.get(line.author, AgeBand.UNKNOWN)
-            messages.append(
-                Message(
-                    platform=platform,
-                    space_id=space_id,
-                    channel_id=f"dm-{self.id}" if is_dm else f"ch-{self.id}",
-                    message_id=f"{self.id}#{index + 1}",
-                    author=Participant(line.author, "", band),
-                    text=line.text,
-                    ts=line.ts,
-                    is_dm=is_dm,
-                    reply_to=previous if not is_dm else None,
-                )
+        return [
+            Message(
+                platform=platform,
+                space_id=space_id,
+                channel_id=f"dm-{self.id}" if is_dm else f"ch-{self.id}",
+                message_id=line.id or f"{self.id}#{index + 1}",
+                author=Participant(
+                    line.author, "", self.participants.get(line.author, AgeBand.UNKNOWN)
+                ),
+                text=line.text,
+                ts=line.ts,
+                is_dm=is_dm,
+                reply_to=line.reply_to,
+                mentions=line.mentions,
             )
-            previous = messages[-1].message_id
-        return messages
+            for index, line in enumerate(self.messages)
+        ]
 
 
 def parse_conversation(obj: Any) -> Conversation:
@@ -110,13 +114,27 @@ def parse_conversation(obj: Any) -> Conversation:
         author = str(item.get("author") or "unknown")
         tactics = item.get("tactics") or ()
         tactics = tuple(str(t) for t in tactics) if isinstance(tactics, list) else ()
-        lines.append(Line(author, "" if text is None else str(text), moment, tactics))
+        text = "" if text is None else str(text)
+        lines.append(Line(author, text, moment, tactics, *_addressing(item, index)))
     suspect = obj.get("suspect")
     context = obj.get("context") or "dm"
     if context not in ("dm", "channel"):
         raise InputError(f'"context" must be "dm" or "channel", not {context!r}')
     return Conversation(
         str(conv_id), label, str(suspect) if suspect else None, context, participants, lines
+    )
+
+
+def _addressing(item: dict[str, Any], index: int) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """A message's optional ``id``, ``reply_to`` and ``mentions``."""
+    message_id, reply_to = item.get("id"), item.get("reply_to")
+    mentions = item.get("mentions") or []
+    if not isinstance(mentions, list):
+        raise InputError(f'message {index + 1}: "mentions" must be a list of authors')
+    return (
+        str(message_id) if message_id not in (None, "") else None,
+        str(reply_to) if reply_to not in (None, "") else None,
+        tuple(str(m) for m in mentions),
     )
 
 

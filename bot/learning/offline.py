@@ -1,19 +1,114 @@
 """Scoring whole conversations outside the engine: ``score``, ``evaluate``, training.
 
-Each conversation is fed message by message through the same scorer and the same
-alert rule (threshold at the alert level, minimum messages) that the engine uses,
-so ``alert_at`` is where the engine would first have alerted.
+Messages go through the engine's own grouping (the tracker pairs people in a
+channel), its per-message step and its alert rule (``bot.step``), without the store,
+cases or delivery. A channel conversation is split into pairs exactly as the bot
+would split it, and its result is its riskiest pair's: the pair that alerted (the
+one reaching the highest level, then the earliest), else the one with the highest
+peak. ``alert_at`` counts the channel's messages, so it is where the engine would
+first have alerted in that pair.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
 
+from bot import step
 from bot.config import Settings
 from bot.learning.corpora import Conversation
-from bot.models import Level
+from bot.models import ConversationKey, Level, Message, Score
+from bot.policy import Policy
 from bot.scoring.base import Scorer
 from bot.scoring.state import ConversationState
+from bot.tracker import Tracker
+
+
+class LiveGrouping:
+    """The engine's grouping, scoring and alert rule for a stream of messages, with
+    every conversation kept in memory (no store): what the running bot would see."""
+
+    def __init__(self, scorer: Scorer, settings: Settings) -> None:
+        self.scorer = scorer
+        self.policy = Policy(settings)
+        self.tracker = Tracker(timedelta(seconds=settings.detection.pair_gap_seconds))
+        self.window_messages = settings.storage.window_messages
+        self.window_age = timedelta(days=settings.storage.window_days)
+        self._states: dict[ConversationKey, ConversationState] = {}
+        self._seen: dict[ConversationKey, set[str]] = {}
+
+    def feed(self, message: Message) -> tuple[ConversationKey, Score] | None:
+        """The conversation ``message`` joins and its score after it, or None when the
+        engine would not score it (not watched, addressed to no one, a repeat)."""
+        if not self.policy.watching(message):
+            return None
+        key = self.tracker.route(message)
+        if key is None:
+            return None
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = ConversationState(max_messages=self.window_messages)
+            self._seen[key] = set()
+        seen = self._seen[key]
+        if message.message_id in seen:
+            return None
+        for old in step.observe(self.scorer, state, message, self.window_age):
+            seen.discard(old.message_id)
+        seen.add(message.message_id)
+        score = step.assess(self.scorer, self.policy, self.tracker, key, state, message)
+        return key, score
+
+    def alerts(self, key: ConversationKey, score: Score) -> bool:
+        """The engine's rule: the level reaches the space's alert level, with enough
+        messages (cases, cooldowns and flood digests aside)."""
+        return self.policy.alerts_at(score, (key.platform, key.space_id))
+
+
+@dataclass(slots=True)
+class PairTrack:
+    """One conversation's course through a stream of messages."""
+
+    key: ConversationKey
+    last: Score
+    peak: float = 0.0
+    peak_level: Level = Level.NONE
+    alert_at: int | None = None
+    """1-based position, in the whole stream, of the message that first alerted."""
+    at_alert: Score | None = None
+    """The score that first alerted."""
+    alert_level: Level = Level.NONE
+    """The highest level among its alerting scores (what a case would show)."""
+    scores: dict[int, float] = field(default_factory=dict)
+    """Score after each of its messages, by position in the stream."""
+
+    def rank(self) -> tuple[bool, int, int, float]:
+        return (self.alert_at is not None, self.alert_level.rank, -(self.alert_at or 0), self.peak)
+
+
+def track_pairs(
+    grouping: LiveGrouping, messages: Iterable[Message]
+) -> dict[ConversationKey, PairTrack]:
+    """Feed ``messages`` in order; each conversation's course, in order of first message."""
+    tracks: dict[ConversationKey, PairTrack] = {}
+    for position, message in enumerate(messages, start=1):
+        fed = grouping.feed(message)
+        if fed is None:
+            continue
+        key, score = fed
+        track = tracks.get(key)
+        if track is None:
+            track = tracks[key] = PairTrack(key, score)
+        track.last = score
+        track.scores[position] = score.probability
+        if score.probability >= track.peak:
+            track.peak, track.peak_level = score.probability, score.level
+        if grouping.alerts(key, score):
+            if track.alert_at is None:
+                track.alert_at, track.at_alert = position, score
+            if score.level.rank > track.alert_level.rank:
+                track.alert_level = score.level
+    return tracks
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +120,15 @@ class ScoredConversation:
     peak: float
     """The highest score at any point (what ranking metrics use)."""
     level: Level
+    """The level of the final score."""
     alert_at: int | None
     """1-based index of the message at which the first alert would fire."""
     suspect: str | None
     signals: tuple[str, ...]
     length: int
     trajectory: tuple[float, ...]
+    peak_level: Level = Level.NONE
+    """The level of the peak score."""
 
     @property
     def alert(self) -> bool:
@@ -46,36 +144,39 @@ class ScoredConversation:
             "alert_at": self.alert_at,
             "suspect": self.suspect,
             "signals": list(self.signals),
+            "peak": round(self.peak, 4),
+            "peak_level": self.peak_level.value,
         }
 
 
 def score_conversation(
     conversation: Conversation, scorer: Scorer, settings: Settings
 ) -> ScoredConversation:
-    thresholds = settings.detection.thresholds
-    alert_threshold = settings.detection.alert_threshold
-    min_messages = settings.detection.min_messages
-    state = ConversationState(max_messages=settings.storage.window_messages)
-    alert_at = None
-    trajectory = []
-    risk = None
-    for index, message in enumerate(conversation.to_messages(), start=1):
-        state.add(scorer.observe(message, state.next_seq), message.author.age_band)
-        risk = scorer.risk(state)
-        trajectory.append(risk.probability)
-        if alert_at is None and index >= min_messages and risk.probability >= alert_threshold:
-            alert_at = index
-    final = trajectory[-1] if trajectory else 0.0
-    signals = tuple(dict.fromkeys(s.name for s in risk.signals)) if risk else ()
+    """A conversation as the engine would score it: a DM whole, a channel by pairs
+    (the riskiest pair's result)."""
+    messages = conversation.to_messages()
+    tracks = track_pairs(LiveGrouping(scorer, settings), messages)
+    riskiest = max(tracks.values(), key=PairTrack.rank, default=None)
+    if riskiest is None:
+        return ScoredConversation(
+            conversation.id, conversation.label, 0.0, 0.0, Level.NONE, None, None, (),
+            len(messages), (0.0,) * len(messages),
+        )  # fmt: skip
+    trajectory, current = [], 0.0
+    for position in range(1, len(messages) + 1):
+        current = riskiest.scores.get(position, current)
+        trajectory.append(current)
+    last = riskiest.last
     return ScoredConversation(
         id=conversation.id,
         label=conversation.label,
-        score=final,
-        peak=max(trajectory, default=0.0),
-        level=thresholds.level_for(final),
-        alert_at=alert_at,
-        suspect=risk.suspect if risk else None,
-        signals=signals,
-        length=len(conversation.messages),
+        score=last.probability,
+        peak=riskiest.peak,
+        level=last.level,
+        alert_at=riskiest.alert_at,
+        suspect=last.suspect,
+        signals=tuple(dict.fromkeys(s.name for s in last.signals)),
+        length=len(messages),
         trajectory=tuple(trajectory),
+        peak_level=riskiest.peak_level,
     )

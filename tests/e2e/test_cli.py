@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).parents[2]
 SAMPLE = ROOT / "tests" / "data" / "sample.jsonl"
 STREAM = ROOT / "bot" / "data" / "samples" / "stream.jsonl"
-CONTRACT = {"id", "score", "alert", "level", "alert_at", "suspect", "signals"}
+CONTRACT = {"id", "score", "alert", "level", "alert_at", "suspect", "signals", "peak", "peak_level"}
 
 
 def wk(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,6 +36,10 @@ def test_score_json_contract(tmp_path: Path) -> None:
         assert 0.0 <= row["score"] <= 1.0
         assert isinstance(row["alert"], bool) and isinstance(row["signals"], list)
         assert row["alert"] == (row["alert_at"] is not None)
+        assert row["score"] <= row["peak"] <= 1.0
+        assert row["peak_level"] in ("none", "watch", "high", "critical")
+        if row["alert"]:  # the first crossing: the peak reached the alert level
+            assert row["peak_level"] != "none"
     by_id = {r["id"]: r for r in rows}
     assert by_id["g1"]["alert"] and by_id["g1"]["suspect"] == "u11"
 

@@ -1,0 +1,69 @@
+"""``watchkeeper alert-rate`` and ``watchkeeper evaluate-grouping``: the bot on real
+chat logs (message JSONL, as ``run --input`` reads; ``.gz`` too)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from bot.commands.common import Context, UsageError, existing_file, print_json
+
+if TYPE_CHECKING:
+    from bot.learning.chatlogs import ChatLog
+
+# The scorer takes a second to import: the handlers import it.
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    rate = subparsers.add_parser(
+        "alert-rate",
+        help="alerts that benign chat logs would raise, per 1,000 messages and per 200 "
+        "chunks of 40 posts",
+    )
+    rate.add_argument("files", nargs="+", metavar="FILE", help="message JSONL (.gz too)")
+    rate.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    rate.add_argument("--show", action="store_true", help="list every alert (log, message, why)")
+    rate.set_defaults(handler=handle_alert_rate)
+
+
+def read_logs(files: list[str]) -> list[ChatLog]:
+    from bot.learning.chatlogs import load_chat_logs
+
+    logs: list[ChatLog] = []
+    errors: list[str] = []
+    for name in files:
+        try:
+            logs += load_chat_logs(existing_file(name), errors)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    for error in errors:
+        print(f"watchkeeper: {error}", file=sys.stderr)
+    if not logs:
+        raise UsageError(f"{', '.join(files)}: no messages")
+    return logs
+
+
+def handle_alert_rate(args: argparse.Namespace, context: Context) -> int:
+    from bot.learning.alert_rate import CHUNK_POSTS, measure
+    from bot.scoring import load_scorer
+
+    logs = read_logs(args.files)
+    rate = measure(logs, load_scorer(context.settings), context.settings)
+    if args.json:
+        report = rate.as_dict()
+        if args.show:
+            report["alert_list"] = [alert.__dict__ for alert in rate.alerts]
+        print_json(report)
+        return 0
+    print(f"messages                  {rate.messages}")
+    print(f"alerts                    {len(rate.alerts)}")
+    print(f"alerts per 1,000 messages {rate.per_1000_messages:.3f}")
+    print(f"chunks of {CHUNK_POSTS} posts        {rate.chunks}")
+    print(f"chunks with an alert      {rate.alerting_chunks}")
+    print(f"  per 200 chunks          {rate.per_200_chunks:.3f}")
+    if args.show:
+        for alert in rate.alerts:
+            why = ", ".join(alert.signals) or "text score"
+            print(f"{alert.log}\t{alert.message_id}\t{alert.level}\t{alert.suspect}\t{why}")
+    return 0

@@ -1,0 +1,57 @@
+"""The per-message step that the live engine and every offline path share.
+
+A message joins its conversation's state, the scorer reads the state (with how many
+people each author approached recently), and the policy's rule (level at or above the
+alert level, minimum messages) says whether that score alerts. The engine adds the
+store, cases and delivery around it; ``score``, ``evaluate``, ``replay`` and the
+real-chat measurements in ``bot/learning`` use exactly this, so offline numbers are
+live numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.models import ConversationKey, Message, Score
+from bot.policy import Policy
+from bot.scoring.base import Scorer
+from bot.scoring.state import ConversationState, Observation
+from bot.tracker import Tracker
+
+
+def observe(
+    scorer: Scorer, state: ConversationState, message: Message, window_age: timedelta
+) -> list[Observation]:
+    """Add ``message`` to ``state``; returns the observations that left the window."""
+    observation = scorer.observe(message, state.next_seq)
+    evicted = state.add(observation, message.author.age_band)
+    return evicted + state.evict_before(message.ts - window_age)
+
+
+def assess(
+    scorer: Scorer,
+    policy: Policy,
+    tracker: Tracker,
+    key: ConversationKey,
+    state: ConversationState,
+    message: Message,
+) -> Score:
+    """The conversation's score after ``message`` (already observed), and note whom
+    its author used a tactic on, for the reach of later scores."""
+    reach = {
+        author: tracker.reach(key.platform, key.space_id, author, message.ts)
+        for author in state.authors
+    }
+    risk = scorer.risk(state, reach)
+    last = state.observations[-1] if state.observations else None
+    author = message.author.user_id
+    if last is not None and last.author_id == author and last.hits:
+        others = [a for a in state.authors if a != author]
+        tracker.note_contact(key, author, others, message.ts)
+    return Score(
+        probability=risk.probability,
+        level=policy.level(risk.probability),
+        suspect=risk.suspect,
+        signals=risk.signals,
+        message_count=state.message_count,
+    )
