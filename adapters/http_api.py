@@ -29,11 +29,13 @@ from adapters.http.errors import ApiError, json_errors
 from adapters.http.openapi import document
 from adapters.http.payloads import case_json, parse_decision, parse_messages
 from adapters.http.webhook import WebhookSink
-from bot import metrics
+from bot import hotline, metrics
+from bot.alerts import escalation_for
 from bot.clock import utcnow
 from bot.config import HttpConfig, Settings
 from bot.decisions import Actor, CaseNotHere, TransitionRefused, decide
 from bot.inbox import InboxConsumer
+from bot.models import Action
 from bot.redact import redact_url
 from bot.runtime import Runtime
 from bot.store import inbox as queue
@@ -126,6 +128,11 @@ class IngestApi:
             package = outcome.package
             body["evidence_package"] = {"path": str(package.path),
                                         "manifest_sha256": package.manifest_sha256}  # fmt: skip
+        if outcome.action is Action.ESCALATE:
+            escalation = escalation_for(outcome.case, self.runtime.settings)
+            body["hotline_report"] = await hotline.for_case(
+                self.store, outcome.case, escalation, outcome.package
+            )
         return web.json_response(body)
 
 

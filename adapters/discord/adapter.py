@@ -10,6 +10,7 @@ become ``engine.decide`` calls after a server-side moderator check.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from typing import Any
 
@@ -28,9 +29,10 @@ from adapters.discord.render import alert_embed
 from adapters.discord.reports import QUIET_SECONDS, DirectReports
 from adapters.discord.sink import DiscordAlertSink, Troubles
 from adapters.discord.translate import channel_ids, is_from_a_person, role_ids, to_message
+from bot import hotline
 from bot.alerts import escalation_for, load_links
 from bot.commands.common import UsageError
-from bot.decisions import Actor, CaseNotHere, TransitionRefused, decide
+from bot.decisions import Actor, CaseNotHere, Outcome, TransitionRefused, decide
 from bot.evidence import package_note
 from bot.models import Action, Case
 from bot.moderation import Moderation
@@ -212,8 +214,7 @@ class DiscordAdapter:
         case = outcome.case
         if action is Action.ESCALATE:
             await interaction.followup.send(self.escalation_text(case, settings), ephemeral=True)
-            note = package_note(case, outcome.package)
-            await interaction.followup.send(note[:2000], ephemeral=True)
+            await interaction.followup.send(**await self.hotline_message(case, settings, outcome))
         elif interaction.message is not None:  # a button, or a modal opened from one
             await interaction.response.edit_message(embed=alert_embed(case), view=alert_view(case))
         else:
@@ -237,6 +238,23 @@ class DiscordAdapter:
             await interaction.followup.send(text, ephemeral=True)
         else:
             await interaction.response.send_message(text, ephemeral=True)
+
+    async def hotline_message(
+        self, case: Case, settings: GuildSettings, outcome: Outcome
+    ) -> dict[str, Any]:
+        """The package's whereabouts, and the hotline report as a text file to paste from
+        (private to the moderator who escalated; the bot files nothing)."""
+        escalation = escalation_for(case, self.settings, settings.regions, self.links)
+        fields = await hotline.for_case(self.engine.store, case, escalation, outcome.package)
+        text = hotline.as_text(fields)
+        name = f"hotline-case-{case.number}.txt"
+        note = (
+            f"{package_note(case, outcome.package)}\n\nAttached: **{name}**, the fields a "
+            "hotline report asks for, filled from the case. You file it; watchkeeper sends "
+            "nothing. Also on the bot's host: `watchkeeper hotline " + str(case.number) + "`."
+        )
+        file = discord.File(io.BytesIO(text.encode()), filename=name)
+        return {"content": note[:2000], "file": file, "ephemeral": True}
 
     def escalation_text(self, case: Case, settings: GuildSettings) -> str:
         escalation = escalation_for(case, self.settings, settings.regions, self.links)

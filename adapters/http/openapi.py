@@ -101,6 +101,11 @@ _CASE: dict[str, Any] = {
             "description": "After an escalation: where the evidence package was written",
             "properties": {"path": {"type": "string"}, "manifest_sha256": {"type": "string"}},
         },
+        "hotline_report": {
+            "type": "object",
+            "description": "After an escalation: the fields a hotline report asks for, filled "
+            "from the case, for a moderator to file (watchkeeper sends it nowhere)",
+        },
     },
 }
 

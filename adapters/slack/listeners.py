@@ -27,6 +27,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.people import Directory, RecentIds
 from adapters.slack.translate import PLATFORM, Incoming, incoming, parse_mentions, to_message
+from bot import hotline
 from bot.alerts import escalation_for
 from bot.clock import utcnow
 from bot.decisions import Actor, CaseNotHere, TransitionRefused, decide
@@ -225,7 +226,13 @@ class SlackListeners:
             await _private(respond, answer)
             return
         await _private(respond, self._escalation_advice(case))
-        await _private(respond, package_note(case, outcome.package))
+        escalation = escalation_for(case, self.settings, self.config.regions)
+        fields = await hotline.for_case(self.engine.store, case, escalation, outcome.package)
+        await _private(
+            respond,
+            f"{package_note(case, outcome.package)}\n\n*Hotline report*, filled from the case "
+            f"(you file it; watchkeeper sends nothing):\n```{hotline.as_text(fields)}```",
+        )
 
     def _escalation_advice(self, case: Case) -> str:
         escalation = escalation_for(case, self.settings, self.config.regions)

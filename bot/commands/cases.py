@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     many.add_argument("--open", action="store_true", help="only cases still being worked on")
     many.add_argument("--platform", help="only this platform (discord, slack, console, ...)")
     many.add_argument("--space", help="only this space (guild or workspace id)")
+    many.add_argument("--user", metavar="ID", help="only cases this person is party to")
     many.add_argument("--limit", type=int, default=200, help="the newest N (default 200)")
     many.add_argument("--json", action="store_true", help="a JSON array, for scripts")
     many.set_defaults(handler=handle_cases)
@@ -49,7 +50,12 @@ def handle_cases(args: argparse.Namespace, context: Context) -> int:
 
 async def _list(context: Context, args: argparse.Namespace) -> list[Case]:
     async with open_store(context.settings) as store:
-        return await store.list_cases(args.platform, args.space, args.open, args.limit, newest=True)
+        if args.user is None:
+            return await store.list_cases(
+                args.platform, args.space, args.open, args.limit, newest=True
+            )
+        found = await store.cases_for_user(args.platform, args.user, args.space)
+        return [c for c in found if c.is_open or not args.open][-args.limit :]
 
 
 def format_table(cases: list[Case]) -> str:
@@ -85,6 +91,11 @@ def handle_case(args: argparse.Namespace, context: Context) -> int:
         record = case_record(case)
         record["decisions"] = decisions_record(case)
         record["deliveries"] = deliveries
+        record["history"] = [
+            {"number": p.number, "kind": p.kind.value, "level": p.level.value,
+             "state": p.state.value, "created_at": p.created_at.isoformat()}
+            for p in case.history
+        ]  # fmt: skip
         print_json(record)
     else:
         print("\n".join(describe(case, deliveries, context)))
@@ -94,6 +105,7 @@ def handle_case(args: argparse.Namespace, context: Context) -> int:
 async def _one(context: Context, args: argparse.Namespace) -> tuple[Case, list[dict[str, Any]]]:
     async with open_store(context.settings) as store:
         case = await find_case(store, args.number, args.platform, args.space)
+        case.history = await store.suspect_history(case)
         return case, await _deliveries(store, case)
 
 
@@ -109,7 +121,7 @@ async def _deliveries(store: SqlStore, case: Case) -> list[dict[str, Any]]:
 
 
 def describe(case: Case, deliveries: list[dict[str, Any]], context: Context) -> list[str]:
-    from bot.alerts import SIGNAL_LABELS, escalation_for
+    from bot.alerts import SIGNAL_LABELS, escalation_for, history_lines
 
     people = {p.user_id: p for p in case.participants}
 
@@ -130,6 +142,9 @@ def describe(case: Case, deliveries: list[dict[str, Any]], context: Context) -> 
         f"Opened {case.created_at:%Y-%m-%d %H:%M} UTC, last change "
         f"{case.updated_at:%Y-%m-%d %H:%M} UTC · conversation {case.conversation}",
     ]
+    if case.history:
+        lines.append("Earlier cases about the suspect in this space:")
+        lines += [f"  {line}" for line in history_lines(case, limit=20)]
     if case.summary:
         lines.append(f"Report: {case.summary}")
     links = {e.message_id: e.link for e in case.evidence}

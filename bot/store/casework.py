@@ -51,17 +51,19 @@ class CaseworkQueries:
         ]
 
     async def cases_for_user(
-        self, platform: str, user_id: str, space_id: str | None = None
+        self, platform: str | None, user_id: str, space_id: str | None = None
     ) -> list[Case]:
         """Every case a person is party to (suspect, participant, reporter), oldest first."""
-        where = "platform = ? AND (suspect_id = ? OR participants LIKE ? ESCAPE '\\' " \
+        where = "(suspect_id = ? OR participants LIKE ? ESCAPE '\\' " \
                 "OR conversation LIKE ? ESCAPE '\\')"  # fmt: skip
         params: list[Any] = [
-            platform,
             user_id,
-            f"%{_like_escape(json.dumps(user_id))}%",
+            f"%{_like_escape(codec.dumps(user_id))}%",
             f"%:report:{_like_escape(user_id)}",
         ]
+        if platform is not None:
+            where += " AND platform = ?"
+            params.append(platform)
         if space_id is not None:
             where += " AND space_id = ?"
             params.append(space_id)

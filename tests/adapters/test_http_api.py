@@ -242,6 +242,9 @@ async def test_grooming_batch_opens_a_case_delivered_signed(start_api: StartApi)
     # The same path as the chat buttons: the evidence package is written, verifiably.
     package = body["evidence_package"]
     assert verify(Path(package["path"])).manifest_sha256 == package["manifest_sha256"]
+    report = body["hotline_report"]
+    assert report["evidence_package"] == package and report["suspect"]["account_id"] == "u1"
+    assert "NOT sent it to anyone" in report["notice"]
     # A stale decision (a second escalation) is refused, not recorded again.
     status, again, _ = await api.call(
         "POST", f"/v1/cases/{case['id']}/decisions", api.key_a,

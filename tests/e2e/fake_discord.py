@@ -3058,6 +3058,7 @@ class FakeDiscord:
                 "interaction_id": inter.id,
                 "token": token,
                 "json": body,
+                "files": rec.files,
                 "message_id": int(message["id"]),
                 "ephemeral": bool(int(message["flags"]) & MessageFlag.EPHEMERAL),
                 "kind": kind,

@@ -88,6 +88,30 @@ def test_case_details_and_ambiguity(home: Path) -> None:
     assert record["state"] == "escalated" and record["deliveries"][0]["state"] == "sent"
 
 
+def test_one_persons_cases(home: Path) -> None:
+    rows = json.loads(wk("cases", "--user", "u11", "--json", cwd=home).stdout)
+    assert sorted((r["space_id"], r["suspect_id"]) for r in rows) == [("a", "u11"), ("b", "u11")]
+    child = json.loads(wk("cases", "--user", "u12", "--space", "b", "--json", cwd=home).stdout)
+    assert [r["space_id"] for r in child] == ["b"]  # a party, not the suspect
+    assert wk("cases", "--user", "nobody", cwd=home).stdout.strip() == "no cases"
+
+
+def test_hotline_report_text_and_json(home: Path) -> None:
+    one_line_error(wk("hotline", "1", cwd=home), 2, "case 1 exists in 2 spaces")
+    text = wk("hotline", "1", "--space", "a", cwd=home)
+    assert text.returncode == 0, text.stderr
+    assert "watchkeeper has NOT sent it to anyone: you file it" in text.stdout
+    assert "Incident date/time (UTC): 2025-03-01T17:00:40" in text.stdout
+    assert "Platform: console" in text.stdout and "Community / space id: a" in text.stdout
+    fields = json.loads(wk("hotline", "1", "--space", "a", "--json", cwd=home).stdout)
+    assert fields["suspect"]["account_id"] == "u11"
+    assert [c["account_id"] for c in fields["children"]] == ["u12"]
+    assert fields["children"][0]["age_band"] == "minor"
+    assert fields["summary"] and all("“" in line for line in fields["summary"])
+    assert any("cybertip" in link["url"] for link in fields["where_to_file"])
+    assert fields["hold_until"] is not None  # escalated: on hold
+
+
 def test_export_and_verify(home: Path) -> None:
     out = home / "pkg"
     exported = wk("export", "1", "--space", "a", "--out", str(out), cwd=home)

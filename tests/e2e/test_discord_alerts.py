@@ -156,14 +156,22 @@ async def test_buttons_act_for_moderators_only_and_show_who_and_when(
         assert f"on hold until {escalated.hold_until:%Y-%m-%d}" in links
         assert f"Escalated by <@{OWNER}>" in embed_text(alert)
 
-        # The evidence package is written on the bot's host; chat gets only its path.
-        assert note["ephemeral"] and not note["json"].get("attachments")
+        # The evidence package is written on the bot's host; chat gets only its path, and
+        # the hotline report as a text file, privately, for the moderator to file.
+        assert note["ephemeral"]
+        [report] = note["files"]
+        assert report["filename"] == f"hotline-case-{case.number}.txt"
+        hotline = report["data"].decode()
+        assert "watchkeeper has NOT sent it to anyone" in hotline
+        assert f"Suspect: account id {ROBIN}" in hotline and f"Child: account id {KIT}" in hotline
+        assert "stated age(s): 13" in hotline
         package = Path(re.search(r"written on the bot's host to `([^`]+)`",
                                  note["json"]["content"]).group(1))  # fmt: skip
         assert package.parent == settings.storage.data_dir / "evidence"
         checked = verify(package)
         assert checked.ok and checked.files == 3, checked.problems
         assert checked.case["number"] == case.number and checked.case["space_id"] == str(GUILD)
+        assert f"Evidence manifest SHA-256: {checked.manifest_sha256}" in hotline
 
         # Another guild's moderators cannot act on this guild's case.
         press = await fake.send_button_press(GUILD2, MODS2, OWNER2, f"wk:dis:{case.id}")

@@ -166,6 +166,10 @@ async def test_workspace_owner_may_escalate_and_gets_the_escalation_links(fake, 
     checked = verify(package)
     assert checked.ok and checked.files == 3, checked.problems
     assert checked.case["number"] == case.number and checked.case["space_id"] == fake.team_id
+    # With it, the hotline report to paste, privately: the moderator files it.
+    assert "watchkeeper has NOT sent it to anyone" in note["text"]
+    assert f"Suspect: account id {ADULT}" in note["text"]
+    assert f"Evidence manifest SHA-256: {checked.manifest_sha256}" in note["text"]
 
 
 async def test_press_from_another_workspace_changes_nothing(fake, tmp_path):
