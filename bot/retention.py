@@ -12,6 +12,8 @@ The rules (the store applies them in one transaction each, with an audit entry):
   preservation period US providers owe after a CyberTipline report).
 - ``forget`` removes a person's messages and conversation scores, and their words and
   name from cases, except in conversations that a hold keeps; it says what it kept.
+  It refuses a person who is party to a case still being worked on or held (naming
+  the cases) unless forced, and can say what it would do without doing it.
 
 The runtime purges every hour; ``watchkeeper purge`` does it on demand.
 """
@@ -24,6 +26,7 @@ from datetime import datetime
 
 from bot.clock import utcnow
 from bot.config import Settings
+from bot.models import Case, CaseState
 from bot.store import SqlStore
 from bot.store.retention import ForgetCounts, PurgeCounts
 
@@ -51,10 +54,47 @@ async def purge(
     )
 
 
+class StillNeeded(Exception):
+    """The person is party to cases moderators are still working on, or that a hold
+    keeps: forgetting them would blank the words those cases rest on."""
+
+    def __init__(self, cases: list[Case]) -> None:
+        self.cases = cases
+        named = ", ".join(
+            f"case {c.number} ({c.platform} {c.space_id}, {c.state.value}"
+            + (", on hold" if c.state is not CaseState.ESCALATED and c.hold_until else "")
+            + ")"
+            for c in cases[:10]
+        )
+        more = f" and {len(cases) - 10} more" if len(cases) > 10 else ""
+        super().__init__(
+            f"they are party to open or held {named}{more}: close those cases first, or "
+            "pass --force (what a hold keeps is kept even then)"
+        )
+
+
 async def forget(
-    store: SqlStore, platform: str, user_id: str, actor: str, now: datetime | None = None
+    store: SqlStore,
+    platform: str,
+    user_id: str,
+    actor: str,
+    now: datetime | None = None,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
 ) -> ForgetCounts:
-    return await store.forget_user(platform, user_id, now or utcnow(), actor)
+    """Forget a person; ``StillNeeded`` unless ``force`` when a case still rests on them.
+    With ``dry_run``, the counts of what would go, and nothing changes."""
+    moment = now or utcnow()
+    if not force:
+        needed = [
+            c
+            for c in await store.cases_for_user(platform, user_id)
+            if c.is_open or (c.hold_until is not None and c.hold_until > moment)
+        ]
+        if needed:
+            raise StillNeeded(needed)
+    return await store.forget_user(platform, user_id, moment, actor, dry_run=dry_run)
 
 
 def describe_purge(counts: PurgeCounts) -> list[str]:

@@ -73,6 +73,14 @@ class CaseworkQueries:
         cases = [await self._with_decisions(row) for row in rows]
         return [c for c in cases if _involves(c, user_id)]
 
+    async def platforms_seen(self) -> set[str]:
+        """Every platform the store holds anything of (cases, conversations, API keys)."""
+        rows = await self.driver.fetch(
+            "SELECT platform FROM cases UNION SELECT platform FROM conversations "
+            "UNION SELECT platform FROM api_keys"
+        )
+        return {row[0] for row in rows}
+
     async def queue_reminders(
         self, now: datetime, renotify_after_seconds: float, stale_after_seconds: float
     ) -> list[int]:

@@ -63,6 +63,13 @@ class ForgetCounts:
     """Decisions the person made as a moderator: the audit trail keeps them."""
 
 
+class _RolledBack(Exception):
+    """Ends a dry run's transaction (so it is rolled back) carrying what it counted."""
+
+    def __init__(self, counts: ForgetCounts) -> None:
+        self.counts = counts
+
+
 def user_hash(platform: str, user_id: str) -> str:
     """How the audit log names a forgotten person: enough to check, not to read."""
     return hashlib.sha256(f"{platform}:{user_id}".encode()).hexdigest()[:16]
@@ -170,10 +177,19 @@ class RetentionQueries(AuditLog):
     # -- forget ------------------------------------------------------------------------
 
     async def forget_user(
-        self, platform: str, user_id: str, now: datetime, actor: str
+        self, platform: str, user_id: str, now: datetime, actor: str, dry_run: bool = False
     ) -> ForgetCounts:
         """Remove a person's messages and conversation scores, and their words and name
-        from cases, except where a hold keeps them (reported to the authorities)."""
+        from cases, except where a hold keeps them (reported to the authorities). A
+        ``dry_run`` does all of it in its transaction, counts, and rolls it back."""
+        try:
+            return await self._forget_user(platform, user_id, now, actor, dry_run)
+        except _RolledBack as done:
+            return done.counts
+
+    async def _forget_user(
+        self, platform: str, user_id: str, now: datetime, actor: str, dry_run: bool
+    ) -> ForgetCounts:
         t = to_epoch(now)
         counts = ForgetCounts()
         async with self.driver.transaction() as tx:
@@ -238,6 +254,8 @@ class RetentionQueries(AuditLog):
                     "held_cases": [h.id for h in counts.held],
                 },
             )
+            if dry_run:
+                raise _RolledBack(counts)
         return counts
 
     async def _forget_conversations(

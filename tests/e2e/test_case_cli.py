@@ -134,7 +134,28 @@ def test_export_and_verify(home: Path) -> None:
 def test_purge_forget_and_the_audit_log(home: Path) -> None:
     purged = wk("purge", cwd=home)
     assert purged.returncode == 0 and purged.stdout.startswith("deleted ")
-    forgot = wk("forget", "--platform", "console", "--user", "u11", cwd=home)
+    # u11 is the suspect of open and escalated cases: refused, naming them, unless forced.
+    refused = wk("forget", "--platform", "console", "--user", "u11", cwd=home)
+    one_line_error(refused, 2, "not forgetting console user u11: they are party to open or held")
+    assert "case 1 (console a, escalated)" in refused.stderr and "--force" in refused.stderr
+    one_line_error(
+        wk("forget", "--platform", "discrod", "--user", "u11", cwd=home), 2,
+        "unknown platform 'discrod': use one of console, discord, slack",
+    )  # fmt: skip
+
+    def kept() -> tuple[int, int]:
+        with sqlite3.connect(home / "data" / "watchkeeper.db") as db:
+            (messages,) = db.execute("SELECT COUNT(*) FROM messages WHERE author_id = 'u11'")
+            (forgets,) = db.execute("SELECT COUNT(*) FROM audit WHERE kind = 'forget'")
+        return messages[0], forgets[0]
+
+    before = kept()
+    assert before[0] > 0
+    dry = wk("forget", "--platform", "console", "--user", "u11", "--force", "--dry-run", cwd=home)
+    assert dry.returncode == 0, dry.stderr
+    assert "(dry run: nothing was changed)" in dry.stdout and "would delete" in dry.stdout
+    assert kept() == before
+    forgot = wk("forget", "--platform", "console", "--user", "u11", "--force", cwd=home)
     assert forgot.returncode == 0, forgot.stderr
     assert "on hold until" in forgot.stdout and "case 1 (console a, escalated)" in forgot.stdout
     one_line_error(wk("forget", "--platform", "console", "--user", " ", cwd=home), 2, "empty")
