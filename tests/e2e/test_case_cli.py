@@ -42,7 +42,8 @@ def one_line_error(result: subprocess.CompletedProcess[str], code: int, text: st
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two spaces with the same case numbers; case 1 of space "a" escalated."""
+    """Two replays (prefixes a and b), each conversation in a space of its own
+    (``a/g1``...): the same case numbers in every space; case 1 of ``a/g1`` escalated."""
     cwd = tmp_path_factory.mktemp("wk")
     for space in ("a", "b"):
         result = wk("replay", str(SAMPLE), "--space", space, cwd=cwd)
@@ -50,7 +51,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     async def escalate() -> None:
         async with sqlite_store(cwd / "data" / "watchkeeper.db") as store:
-            case = await store.case_by_number("console", "a", 1)
+            case = await store.case_by_number("console", "a/g1", 1)
             assert case is not None
             decision = Decision(case.id, Action.ESCALATE, "mod1", "Mo", utcnow(), "to NCMEC")
             await store.record_decision(decision, hold_days=365)
@@ -65,45 +66,47 @@ def test_cases_table_and_json(home: Path) -> None:
     lines = table.stdout.splitlines()
     assert lines[0].split()[:4] == ["CASE", "PLATFORM", "SPACE", "STATE"] and len(lines) == 5
     assert "escalate by Mo" in table.stdout
-    rows = json.loads(wk("cases", "--json", "--space", "a", cwd=home).stdout)
-    assert [(r["number"], r["space_id"]) for r in rows] == [(1, "a"), (2, "a")]
+    rows = json.loads(wk("cases", "--json", "--space", "a/g1", cwd=home).stdout)
+    assert [(r["number"], r["space_id"]) for r in rows] == [(1, "a/g1")]
     assert rows[0]["decisions"][0]["action"] == "escalate"
     still_open = json.loads(wk("cases", "--open", "--json", cwd=home).stdout)
     assert len(still_open) == 4
     (newest,) = json.loads(wk("cases", "--limit", "1", "--json", cwd=home).stdout)
-    assert (newest["space_id"], newest["number"]) == ("b", 2)
+    assert (newest["space_id"], newest["number"]) == ("b/g2", 1)
 
 
 def test_case_details_and_ambiguity(home: Path) -> None:
-    one_line_error(wk("case", "1", cwd=home), 2, "case 1 exists in 2 spaces")
-    one_line_error(wk("case", "9", "--space", "a", cwd=home), 2, "no case 9 in a")
-    shown = wk("case", "1", "--space", "a", cwd=home)
+    one_line_error(wk("case", "1", cwd=home), 2, "case 1 exists in 4 spaces")
+    one_line_error(wk("case", "9", "--space", "a/g1", cwd=home), 2, "no case 9 in a/g1")
+    shown = wk("case", "1", "--space", "a/g1", cwd=home)
     assert shown.returncode == 0, shown.stderr
     assert "State: escalated, on hold until" in shown.stdout
     assert "escalate by Mo (mod1): to NCMEC" in shown.stdout
     assert "post: sent" in shown.stdout and "Where to report:" in shown.stdout
     record = json.loads(
-        wk("case", "1", "--space", "a", "--platform", "console", "--json", cwd=home).stdout
+        wk("case", "1", "--space", "a/g1", "--platform", "console", "--json", cwd=home).stdout
     )
     assert record["state"] == "escalated" and record["deliveries"][0]["state"] == "sent"
 
 
 def test_one_persons_cases(home: Path) -> None:
     rows = json.loads(wk("cases", "--user", "u11", "--json", cwd=home).stdout)
-    assert sorted((r["space_id"], r["suspect_id"]) for r in rows) == [("a", "u11"), ("b", "u11")]
-    child = json.loads(wk("cases", "--user", "u12", "--space", "b", "--json", cwd=home).stdout)
-    assert [r["space_id"] for r in child] == ["b"]  # a party, not the suspect
+    assert sorted((r["space_id"], r["suspect_id"]) for r in rows) == [
+        ("a/g1", "u11"), ("b/g1", "u11")
+    ]  # fmt: skip
+    child = json.loads(wk("cases", "--user", "u12", "--space", "b/g1", "--json", cwd=home).stdout)
+    assert [r["space_id"] for r in child] == ["b/g1"]  # a party, not the suspect
     assert wk("cases", "--user", "nobody", cwd=home).stdout.strip() == "no cases"
 
 
 def test_hotline_report_text_and_json(home: Path) -> None:
-    one_line_error(wk("hotline", "1", cwd=home), 2, "case 1 exists in 2 spaces")
-    text = wk("hotline", "1", "--space", "a", cwd=home)
+    one_line_error(wk("hotline", "1", cwd=home), 2, "case 1 exists in 4 spaces")
+    text = wk("hotline", "1", "--space", "a/g1", cwd=home)
     assert text.returncode == 0, text.stderr
     assert "watchkeeper has NOT sent it to anyone: you file it" in text.stdout
     assert "Incident date/time (UTC): 2025-03-01T17:00:40" in text.stdout
-    assert "Platform: console" in text.stdout and "Community / space id: a" in text.stdout
-    fields = json.loads(wk("hotline", "1", "--space", "a", "--json", cwd=home).stdout)
+    assert "Platform: console" in text.stdout and "Community / space id: a/g1" in text.stdout
+    fields = json.loads(wk("hotline", "1", "--space", "a/g1", "--json", cwd=home).stdout)
     assert fields["suspect"]["account_id"] == "u11"
     assert [c["account_id"] for c in fields["children"]] == ["u12"]
     assert fields["children"][0]["age_band"] == "minor"
@@ -114,13 +117,13 @@ def test_hotline_report_text_and_json(home: Path) -> None:
 
 def test_export_and_verify(home: Path) -> None:
     out = home / "pkg"
-    exported = wk("export", "1", "--space", "a", "--out", str(out), cwd=home)
+    exported = wk("export", "1", "--space", "a/g1", "--out", str(out), cwd=home)
     assert exported.returncode == 0, exported.stderr
     good = wk("verify", str(out), cwd=home)
     assert good.returncode == 0 and "ok: 3 file(s)" in good.stdout
     assert "recorded at export in audit entry" in good.stdout
     one_line_error(
-        wk("export", "1", "--space", "a", "--out", str(out), cwd=home), 2, "not an empty"
+        wk("export", "1", "--space", "a/g1", "--out", str(out), cwd=home), 2, "not an empty"
     )
     transcript = out / "transcript.json"
     record = json.loads(transcript.read_text())
@@ -137,7 +140,7 @@ def test_purge_forget_and_the_audit_log(home: Path) -> None:
     # u11 is the suspect of open and escalated cases: refused, naming them, unless forced.
     refused = wk("forget", "--platform", "console", "--user", "u11", cwd=home)
     one_line_error(refused, 2, "not forgetting console user u11: they are party to open or held")
-    assert "case 1 (console a, escalated)" in refused.stderr and "--force" in refused.stderr
+    assert "case 1 (console a/g1, escalated)" in refused.stderr and "--force" in refused.stderr
     one_line_error(
         wk("forget", "--platform", "discrod", "--user", "u11", cwd=home), 2,
         "unknown platform 'discrod': use one of console, discord, slack",
@@ -157,7 +160,7 @@ def test_purge_forget_and_the_audit_log(home: Path) -> None:
     assert kept() == before
     forgot = wk("forget", "--platform", "console", "--user", "u11", "--force", cwd=home)
     assert forgot.returncode == 0, forgot.stderr
-    assert "on hold until" in forgot.stdout and "case 1 (console a, escalated)" in forgot.stdout
+    assert "on hold until" in forgot.stdout and "case 1 (console a/g1, escalated)" in forgot.stdout
     one_line_error(wk("forget", "--platform", "console", "--user", " ", cwd=home), 2, "empty")
 
     listed = wk("audit", "list", cwd=home)
