@@ -7,7 +7,10 @@ Each request carries:
   secret, of ``<timestamp>.`` followed by the exact body bytes (the timestamp is
   signed too, so a captured request cannot be replayed later with a new one);
 - ``X-Watchkeeper-Delivery`` (and ``Idempotency-Key``): the same on every retry of one
-  alert, so the receiver can drop a duplicate.
+  alert (or alert update), so the receiver can drop a duplicate, and different for
+  every other: it is derived from the case's creation time (to the microsecond), its
+  id and the outbox job, so two installations, or one whose database was reset, never
+  send the same id for different alerts.
 
 Delivery goes through the outbox: a 429 or 5xx answer, a timeout or a refused
 connection is retried with backoff; other 4xx answers need the admin's attention.
@@ -40,9 +43,33 @@ def signature(secret: bytes, timestamp: str, body: bytes) -> str:
     return f"sha256={mac.hexdigest()}"
 
 
-def verify(secret: bytes, timestamp: str, body: bytes, header: str) -> bool:
-    """What a receiver does (and the tests): recompute and compare in constant time."""
+MAX_AGE_SECONDS = 300
+
+
+def verify(
+    secret: bytes,
+    timestamp: str,
+    body: bytes,
+    header: str,
+    max_age: float = MAX_AGE_SECONDS,
+    now: float | None = None,
+) -> bool:
+    """What a receiver does (and the tests): refuse a timestamp more than ``max_age``
+    seconds away (a captured request replayed later), then recompute the signature and
+    compare in constant time."""
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > max_age:
+        return False
     return hmac.compare_digest(signature(secret, timestamp, body), header)
+
+
+def delivery_id(case: Case, key: str) -> str:
+    """The delivery id of one alert or update of ``case``: stable across its retries
+    (``key`` is), unique across installations and database resets (the case's
+    creation time is part of it)."""
+    seed = f"{to_epoch(case.created_at):.6f}|{case.id}|{key}"
+    return "wk-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
 class WebhookSink:
@@ -56,12 +83,13 @@ class WebhookSink:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def post(self, case: Case, idempotency_key: str) -> str:
-        event = {"type": "case.opened", "delivery": idempotency_key, "case": case_json(case)}
-        answer = await self._send(event, idempotency_key)
-        return str(answer.get("id") or idempotency_key)
+        delivery = delivery_id(case, idempotency_key)
+        event = {"type": "case.opened", "delivery": delivery, "case": case_json(case)}
+        answer = await self._send(event, delivery)
+        return str(answer.get("id") or delivery)
 
     async def update(self, case: Case, platform_message_id: str) -> None:
-        key = f"{platform_message_id}:update:{to_epoch(case.updated_at):.6f}"
+        key = delivery_id(case, f"{platform_message_id}:update:{to_epoch(case.updated_at):.6f}")
         event = {
             "type": "case.updated",
             "delivery": key,
@@ -71,14 +99,15 @@ class WebhookSink:
         await self._send(event, key)
 
     async def post_digest(self, space_id: str, cases: list[Case], idempotency_key: str) -> str:
+        delivery = delivery_id(cases[0], idempotency_key)
         event = {
             "type": "cases.digest",
-            "delivery": idempotency_key,
+            "delivery": delivery,
             "space": space_id,
             "cases": [case_json(c) for c in cases],
         }
-        answer = await self._send(event, idempotency_key)
-        return str(answer.get("id") or idempotency_key)
+        answer = await self._send(event, delivery)
+        return str(answer.get("id") or delivery)
 
     async def _send(self, event: dict[str, Any], key: str) -> dict[str, Any]:
         body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()

@@ -17,6 +17,10 @@ EXIT_RUNTIME = 1
 EXIT_USAGE = 2
 
 
+CONTENT_LOGGERS = ("aiosqlite", "asyncpg", "discord", "slack_bolt", "slack_sdk")
+"""Libraries whose debug logs carry message text or SQL parameters."""
+
+
 class UsageError(Exception):
     """A mistake in the command line or its input files: one line, exit status 2."""
 
@@ -71,8 +75,12 @@ def setup_logging(settings: Settings, debug: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else settings.logging.level)
     # Library chatter stays at WARNING unless debugging.
-    for noisy in ("discord", "slack_bolt", "slack_sdk", "aiohttp", "asyncio", "aiosqlite"):
+    for noisy in ("aiohttp", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+    # These log what passes through them at DEBUG (SQL parameters, request and gateway
+    # bodies): members' messages. They stay at WARNING even with --debug.
+    for talkative in CONTENT_LOGGERS:
+        logging.getLogger(talkative).setLevel(logging.WARNING)
 
 
 def existing_file(path: str) -> Path:

@@ -126,6 +126,10 @@ class Driver(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Driver]: ...
 
+    async def checkpoint(self) -> None:
+        """After deleting personal data: make sure no copy stays in a log file."""
+        ...
+
     async def lock_audit(self) -> None:
         """Serialise appends to the audit hash chain until the transaction ends.
 

@@ -85,6 +85,9 @@ class _Connection:
         """Serialise audit appends across processes until the transaction ends."""
         await self._target.execute(_LOCK.format(how="pg_advisory_xact_lock", name="audit"))
 
+    async def checkpoint(self) -> None:
+        """Nothing to do: PostgreSQL's own vacuum and WAL recycling handle deleted rows."""
+
 
 class _Transaction(_Connection):
     dialect = "postgresql"

@@ -108,6 +108,8 @@ class RetentionQueries(AuditLog):
                     "case_retention_days": case_retention_days,
                 }
                 await self._audit(tx, "purge", actor, detail)
+        if counts.messages or counts.cases:
+            await self.driver.checkpoint()
         return counts
 
     async def _purge_cases(self, tx: Driver, t: float, before: float, counts: PurgeCounts) -> None:
@@ -256,6 +258,7 @@ class RetentionQueries(AuditLog):
             )
             if dry_run:
                 raise _RolledBack(counts)
+        await self.driver.checkpoint()
         return counts
 
     async def _forget_conversations(

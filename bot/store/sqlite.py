@@ -78,6 +78,8 @@ class SqliteDriver:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows (forget, purge) are overwritten, not left in free pages.
+            await db.execute("PRAGMA secure_delete=ON")
             await db.execute("BEGIN IMMEDIATE")
             await db.execute("ROLLBACK")
             await (await db.execute("SELECT COUNT(*) FROM sqlite_master")).fetchall()
@@ -135,6 +137,13 @@ class SqliteDriver:
 
     async def lock_audit(self) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already makes writers take turns."""
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it, so that deleted
+        text does not linger in ``-wal`` (after ``forget`` and ``purge``). Another
+        process reading at that moment can keep part of it until its next checkpoint."""
+        async with self._turn():
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteDriver]:

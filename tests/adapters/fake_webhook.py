@@ -30,6 +30,7 @@ class FakeWebhook:
     fail_first: int = 0
     received: list[Received] = field(default_factory=list)
     refused: int = 0
+    refused_deliveries: list[str] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -53,6 +54,7 @@ class FakeWebhook:
         body = await request.read()
         if self.refused < self.fail_first:
             self.refused += 1
+            self.refused_deliveries.append(request.headers.get(DELIVERY_HEADER, ""))
             return web.json_response({"error": "try later"}, status=503)
         signed = verify(
             self.secret.encode(),

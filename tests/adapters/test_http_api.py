@@ -265,6 +265,21 @@ async def test_webhook_failures_are_retried_until_delivered(start_api: StartApi)
     await api.call("POST", "/v1/messages", api.key_a, json=grooming_batch("a"))
     (opened,) = await api.webhook.wait_for("case.opened", 1)
     assert api.webhook.refused == 2 and opened.signed
+    # One alert, one delivery id, on every attempt.
+    assert api.webhook.refused_deliveries == [opened.delivery] * 2
+
+
+async def test_delivery_ids_differ_across_installations(start_api: StartApi) -> None:
+    """Two installations (or one after a database reset) both open their case 1 with
+    outbox job 1: a receiver that drops repeated delivery ids must not drop either."""
+    first, second = await start_api(), await start_api()
+    for api in (first, second):
+        await api.call("POST", "/v1/messages", api.key_a, json=grooming_batch("a"))
+    (one,) = await first.webhook.wait_for("case.opened", 1)
+    (two,) = await second.webhook.wait_for("case.opened", 1)
+    assert one.event["case"]["id"] == two.event["case"]["id"] == 1
+    assert one.delivery != two.delivery
+    assert one.delivery == one.event["delivery"] and one.delivery.startswith("wk-")
 
 
 async def test_a_key_never_reaches_another_space(start_api: StartApi) -> None:
