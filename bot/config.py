@@ -93,8 +93,8 @@ class DetectionConfig(Section):
     min_messages: int = Field(3, ge=1)
     """No alert before a conversation has this many messages."""
     pair_gap_seconds: float = Field(300, gt=0)
-    """In a channel, a message with no reply or mention answers the previous speaker
-    if it comes within this many seconds."""
+    """In a channel, a message with no reply or mention is paired only with someone
+    who spoke within this many seconds (``bot/tracker.py`` says whom)."""
 
     @property
     def alert_threshold(self) -> float:

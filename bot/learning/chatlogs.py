@@ -54,7 +54,8 @@ def _open(path: Path) -> IO[str]:
 
 def load_chat_logs(path: Path, errors: list[str] | None = None) -> list[ChatLog]:
     """Every channel of a message JSONL file, in order of first appearance; a bad line
-    is reported in ``errors`` as 'path:line: skipped: reason' and the rest is read."""
+    is reported in ``errors`` as 'path:line: skipped: reason' and the rest is read. A
+    file that cannot be read, or holds conversations, is a ``ValueError``."""
     logs: dict[str, ChatLog] = {}
     try:
         with _open(path) as stream:
@@ -63,6 +64,12 @@ def load_chat_logs(path: Path, errors: list[str] | None = None) -> list[ChatLog]
                     continue
                 try:
                     obj = json.loads(raw)
+                    if not logs and isinstance(obj, dict) and "messages" in obj:
+                        raise ValueError(
+                            f"{path}: this is Conversation JSONL (one conversation per line); "
+                            "this command reads message JSONL (one message per line, as "
+                            "`watchkeeper run --input` reads)"
+                        )
                     message = parse_message(obj, number)
                     parents = obj.get("gold_parents")
                     if parents is not None and not isinstance(parents, list):

@@ -55,3 +55,31 @@ def test_first_reply_in_a_thread_answers_the_parent_channel_message() -> None:
     t.route(root)
     reply = replace(message(B, "me!", at=30, reply_to=root.message_id), thread_id="t1")
     assert t.route(reply).ref == "a|b"
+
+
+def test_someone_who_was_addressed_answers_the_one_who_addressed_them() -> None:
+    t = tracker()
+    t.route(message(A, "b: want to trade that sword?", at=0, mentions=("b",)))
+    t.route(message(C, "anyone know when the event ends", at=5))
+    assert t.route(message(B, "sure, what for", at=9)).ref == "a|b"  # not c, who spoke last
+
+
+def test_a_previous_speaker_addressing_someone_else_is_not_the_partner() -> None:
+    t = tracker()
+    t.route(message(A, "c: did the update fix it", at=0, mentions=("c",)))
+    assert t.route(message(B, "lol this channel", at=5)) is None
+
+
+def test_a_partner_who_turned_to_someone_else_is_not_followed() -> None:
+    t = tracker()
+    t.route(message(A, "hey", at=0))
+    t.route(message(B, "hey a", at=3))  # b -> a
+    t.route(message(A, "c: are you coming tonight", at=6, mentions=("c",)))
+    assert t.route(message(B, "anyway", at=9)) is None  # a turned to c; a was addressing c
+
+
+def test_an_author_goes_on_with_the_person_they_addressed() -> None:
+    t = tracker()
+    t.route(message(A, "b: how was the match", at=0, mentions=("b",)))
+    t.route(message(C, "brb", at=3))
+    assert t.route(message(A, "did you win", at=6)).ref == "a|b"
