@@ -121,10 +121,17 @@ async def start_adapter(runtime: Runtime) -> SlackAdapter:
     listeners.register(app)
     await listeners.ensure_space(diagnosis.team_id)
     sink = SlackAlertSink(web_client(config, repeat_on_server_error=False),
-                          config.moderator_channel)  # fmt: skip
+                          config.moderator_channel, moderator_ping(config))  # fmt: skip
     runtime.add_sink(sink)
     runtime.engine.delivery_wakeup.set()  # alerts that waited for Slack go out now
     return SlackAdapter(app, listeners, sink, diagnosis.team_id, inbox)
+
+
+def moderator_ping(config: SlackConfig) -> str:
+    """How a reminder mentions the moderators: their user group, else each of them."""
+    if config.moderator_usergroup:
+        return f"<!subteam^{config.moderator_usergroup}>"
+    return " ".join(f"<@{user}>" for user in config.moderator_users)
 
 
 @asynccontextmanager

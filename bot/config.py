@@ -107,6 +107,12 @@ class AlertsConfig(Section):
     flood_limit: int = Field(5, ge=1)
     """At most this many new cases per space per flood window; the rest go in a digest."""
     flood_window_minutes: float = Field(10, gt=0)
+    renotify_minutes: float = Field(30, gt=0)
+    """An open high or critical case nobody acknowledged for this long pings the moderator
+    role once, as a reply to its alert."""
+    stale_days: float = Field(7, gt=0)
+    """An acknowledged case nobody touched for this long is flagged by ``check`` and
+    re-surfaced (a reply to its alert) once per lapse."""
 
 
 class WatchConfig(Section):

@@ -28,7 +28,9 @@ from typing import Protocol, runtime_checkable
 from bot import metrics
 from bot.clock import utcnow
 from bot.models import Case
+from bot.reminders import reminder_text
 from bot.store import SqlStore
+from bot.store.casework import REMINDER
 from bot.store.delivery import Claim
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,16 @@ class AlertSink(Protocol):
 
     async def post_digest(self, space_id: str, cases: list[Case], idempotency_key: str) -> str:
         """One message listing cases opened while the space was over its flood limit."""
+        ...
+
+
+@runtime_checkable
+class Reminder(Protocol):
+    """Optional: sinks that can reply to an alert (``bot.reminders``)."""
+
+    async def remind(self, case: Case, platform_message_id: str, text: str, key: str) -> str:
+        """Reply to the alert ``platform_message_id`` with ``text``, pinging the
+        moderators, in the moderators' channel only; returns the reply's id."""
         ...
 
 
@@ -201,6 +213,12 @@ class OutboxWorker:
             if found is not None:
                 log.info("delivery %d had reached the platform before: not resent", claim.lead.id)
                 return found
+        if claim.kind == REMINDER:
+            case = cases[0]
+            text = reminder_text(case, self.clock())
+            if text is None or not case.platform_message_id or not isinstance(sink, Reminder):
+                return None  # acted on meantime, listed in a digest, or a sink without replies
+            return await sink.remind(case, case.platform_message_id, text, claim.key)
         if claim.kind == "post":
             return await sink.post(cases[0], claim.key)
         if claim.kind == "digest":

@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.heartbeat import HEARTBEAT_FILE, HEARTBEAT_SECONDS, heartbeat_text
 from bot.outbox import AlertSink, OutboxWorker
+from bot.reminders import remind_periodically
 from bot.retention import purge_periodically
 from bot.scoring import load_scorer
 from bot.store import SqlStore, store_for
@@ -64,7 +65,11 @@ class Runtime:
             asyncio.create_task(self._heartbeat(), name="heartbeat"),
             self.supervise("flusher", self._flusher),
             self.supervise("retention", lambda: purge_periodically(self.store, self.settings)),
+            self.supervise("reminders", self._reminders),
         ]
+
+    async def _reminders(self) -> None:
+        await remind_periodically(self.store, self.settings, self.engine.delivery_wakeup)
 
     def supervise(self, name: str, run: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Run ``run()`` as a task named ``name``, restarting it whenever it fails; the

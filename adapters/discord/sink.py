@@ -124,6 +124,32 @@ class DiscordAlertSink:
                 raise
             log.warning("the alert of case %d was deleted: not re-rendered", case.number)
 
+    async def remind(self, case: Case, platform_message_id: str, text: str, key: str) -> str:
+        """A reply to the alert that pings the moderator roles, and only them."""
+        channel_text, _, message_text = platform_message_id.rpartition(":")
+        settings = await self.guilds.get(int(case.space_id))
+        channel_id = int(channel_text) if channel_text else await self._moderator_channel(
+            case.space_id
+        )  # fmt: skip
+        channel = self._channel(channel_id, case.space_id)
+        alert = channel.get_partial_message(int(message_text))
+        roles = sorted(settings.moderator_roles)
+        pings = " ".join(f"<@&{role}>" for role in roles)
+        message = await self._call(
+            case.space_id,
+            channel_id,
+            channel.send(
+                f"{pings} {text}".strip(),
+                reference=alert.to_reference(fail_if_not_exists=False),
+                nonce=key[:NONCE_CHARS],
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, users=False, replied_user=False,
+                    roles=[discord.Object(role) for role in roles],
+                ),
+            ),
+        )  # fmt: skip
+        return f"{channel_id}:{message.id}"
+
     async def post_digest(self, space_id: str, cases: list[Case], idempotency_key: str) -> str:
         channel_id = await self._moderator_channel(space_id)
         nonce = idempotency_key[:NONCE_CHARS]

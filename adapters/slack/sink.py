@@ -63,9 +63,11 @@ def delivery_error(exc: SlackApiError) -> DeliveryError:
 class SlackAlertSink:
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, channel: str) -> None:
+    def __init__(self, client: AsyncWebClient, channel: str, ping: str = "") -> None:
         self.client = client
         self.channel = channel
+        self.ping = ping
+        """Who a reminder mentions: the moderators' user group, or the moderators."""
         self._permalinks: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     async def post(self, case: Case, idempotency_key: str) -> str:
@@ -76,6 +78,17 @@ class SlackAlertSink:
         channel, ts = self._locate(platform_message_id)
         text, blocks = case_blocks(case, await self.permalinks(case))
         await self._call(self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
+
+    async def remind(self, case: Case, platform_message_id: str, text: str, key: str) -> str:
+        """A reply in the alert's thread, also shown in the moderator channel."""
+        channel, ts = self._locate(platform_message_id)
+        response = await self._call(
+            self.client.chat_postMessage(
+                channel=channel, thread_ts=ts, reply_broadcast=True,
+                text=f"{self.ping} {text}".strip(), unfurl_links=False, unfurl_media=False,
+            )
+        )  # fmt: skip
+        return f"{response['channel']}:{response['ts']}"
 
     async def post_digest(self, space_id: str, cases: list[Case], idempotency_key: str) -> str:
         text, blocks = digest_blocks(cases)

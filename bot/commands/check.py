@@ -67,7 +67,7 @@ async def _check(settings: Settings, offline: bool) -> Report:
         report.runtime.append(f"cannot open the store: {exc}")
         return report
     try:
-        await _check_store(store, report)
+        await _check_store(store, report, settings)
     finally:
         await store.close()
     from bot.alerts import links_problem  # imports the signals: only when checking
@@ -96,7 +96,16 @@ async def _check(settings: Settings, offline: bool) -> Report:
     return report
 
 
-async def _check_store(store: SqlStore, report: Report) -> None:
+async def _check_store(store: SqlStore, report: Report, settings: Settings) -> None:
+    days = settings.alerts.stale_days
+    stale = await store.stale_cases(utcnow(), days * 86400)
+    if stale:
+        named = ", ".join(f"{c.number} ({c.platform} {c.space_id})" for c in stale[:10])
+        more = f" and {len(stale) - 10} more" if len(stale) > 10 else ""
+        print(
+            f"cases: {len(stale)} acknowledged case(s) untouched for {days:g} days or more: "
+            f"{named}{more}: close them, or add a note saying why they stay open"
+        )
     pending, oldest = await store.outbox_backlog()
     if oldest is not None and utcnow() - oldest > STALE_AFTER:
         minutes = (utcnow() - oldest).total_seconds() / 60

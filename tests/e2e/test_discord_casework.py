@@ -5,18 +5,22 @@ presses refused; the suspect's earlier cases named on a new alert."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.clock import utcnow
 from bot.config import Settings
-from bot.models import Action, CaseState
+from bot.models import Action, CaseState, Level
+from bot.reminders import queue_due
 
 from .discord_world import (
     GROOMING,
     GUILD,
     KIT,
     MOD,
+    MOD_ROLE,
     MODS,
     OWNER,
     ROBIN,
@@ -25,6 +29,7 @@ from .discord_world import (
     custom_ids,
     discord_settings,
     embed_text,
+    not_in,
     populate,
     restored_endpoints,
     running,
@@ -140,3 +145,33 @@ async def test_a_second_alert_about_the_same_person_names_the_first(
     assert f"): dismissed, opened {first.created_at:%Y-%m-%d}" in text
     assert "Account created: <t:" in text  # Discord ids carry the account's age
     assert "Earlier cases" not in embed_text(alerts[0])
+
+
+async def test_an_unanswered_alert_pings_the_moderator_role_once_as_a_reply(
+    fake: FakeDiscord, settings: Settings
+) -> None:
+    async with running(settings) as bot:
+        await say(fake, GROOMING)
+        await settle(bot)
+        [case] = await cases(bot)
+        [alert] = fake.posted(MODS)
+        assert case.level.rank >= Level.HIGH.rank
+        store = bot.engine.store
+        assert await queue_due(store, settings) == 0  # not yet
+        # Time passes: the case was opened renotify_minutes + 1 ago, and nobody answered.
+        waited = (settings.alerts.renotify_minutes + 1) * 60
+        await store.driver.execute(
+            "UPDATE cases SET created_at = created_at - ? WHERE id = ?", (waited, case.id)
+        )
+        assert await queue_due(store, settings) == 1
+        await settle(bot)
+        assert await queue_due(store, settings, utcnow() + timedelta(hours=1)) == 0  # once
+        await settle(bot)
+
+    alert_then, reply = fake.posted(MODS)
+    assert alert_then["id"] == alert["id"]
+    assert reply["message_reference"]["message_id"] == alert["id"]
+    assert reply["content"].startswith(f"<@&{MOD_ROLE}> Case {case.number} (")
+    assert reply["mention_roles"] == [str(MOD_ROLE)]  # the role, and nobody else
+    assert reply["mentions"] == [] and not reply["mention_everyone"]
+    assert not_in(fake, {MODS}) == []  # never anywhere else

@@ -10,6 +10,7 @@ import pytest_asyncio
 
 from adapters.slack.blocks import NOTE_BLOCK, NOTE_INPUT
 from bot.models import Action, CaseState
+from bot.reminders import queue_due
 
 from .fake_slack import FakeSlack
 from .slack_world import (
@@ -123,3 +124,25 @@ async def test_a_second_alert_about_the_same_person_names_the_first(fake, tmp_pa
     text = block_text(second)
     assert "Earlier cases about this member" in text
     assert f"case {first.number} (" in text and "): dismissed, opened" in text
+
+
+async def test_an_unanswered_alert_pings_the_moderators_once_in_its_thread(fake, tmp_path):
+    settings = slack_settings(tmp_path, fake)
+    async with running(settings, fake) as runtime:
+        await say(fake, GROOMING)
+        alert = (await fake.wait_for_posted(MOD))[0]
+        await settled(runtime)
+        [case] = await slack_cases(runtime, fake)
+        waited = (settings.alerts.renotify_minutes + 1) * 60
+        await runtime.store.driver.execute(
+            "UPDATE cases SET created_at = created_at - ? WHERE id = ?", (waited, case.id)
+        )
+        assert await queue_due(runtime.store, settings) == 1
+        await settled(runtime)
+        assert await queue_due(runtime.store, settings) == 0
+
+    replies = [m for m in fake.posted() if m.get("thread_ts") == alert["ts"]]
+    [reply] = replies
+    assert reply["channel"] == MOD and reply["text"].startswith(f"<@{MODERATOR}> Case ")
+    assert "no moderator has acknowledged it" in reply["text"]
+    assert {m["channel"] for m in fake.posted()} == {MOD}
