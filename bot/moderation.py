@@ -29,15 +29,23 @@ People decide what happens next; the bot never punishes anyone on its own.
 - **What it keeps:** recent messages of each conversation for a limited time \
 ({window_days:g} days), and longer only for conversations moderators are reviewing \
 or have reported to the authorities.
-- **Worried about someone?** Send the bot a direct message, or use `/watchkeeper report`: \
+- **Worried about someone?** Send the bot a direct message, or use `{report_command}`: \
 only the moderators will see it.
 - **In danger right now?** Call your local emergency number."""
 
 
-def privacy_notice(space_word: str, window_days: float, dms_watched: bool) -> str:
+def privacy_notice(
+    space_word: str,
+    window_days: float,
+    dms_watched: bool,
+    report_command: str = "/watchkeeper report",
+) -> str:
     dm_clause = " and messages sent directly to the bot" if dms_watched else ""
     return PRIVACY_NOTICE.format(
-        space_word=space_word, dm_clause=dm_clause, window_days=window_days
+        space_word=space_word,
+        dm_clause=dm_clause,
+        window_days=window_days,
+        report_command=report_command,
     )
 
 

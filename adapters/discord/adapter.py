@@ -21,6 +21,7 @@ from adapters.discord.buttons import AlertButton, NoteModal, alert_view
 from adapters.discord.client import apply_endpoints, explain, invite_url, make_client
 from adapters.discord.commands import (
     WatchkeeperCommands,
+    member_commands,
     on_command_error,
     report_message_command,
 )
@@ -98,6 +99,8 @@ class DiscordAdapter:
         self.client.add_dynamic_items(AlertButton)
         self.tree.add_command(WatchkeeperCommands(self))
         self.tree.add_command(report_message_command(self))
+        for command in member_commands(self):
+            self.tree.add_command(command)
         await self._sync_commands()
 
     async def _sync_commands(self) -> None:

@@ -3,7 +3,8 @@
 What each command does lives in ``bot.moderation`` (the same for every platform);
 this module parses Discord's options, checks at run time that the caller is a
 moderator (``moderator_roles`` or Manage Server: hiding a command is not a check),
-and answers privately. ``privacy`` and ``report`` are for everyone.
+and answers privately. Members see only ``/report``, ``/privacy`` and the message
+command; ``/watchkeeper`` is hidden from them (default member permissions).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class WatchkeeperCommands(app_commands.Group):
             name="watchkeeper",
             description="Child-safety alerts for this server's moderators",
             guild_only=True,
+            # Hidden from members (admins may show it to a moderator role in Server
+            # Settings > Integrations); every subcommand still checks at run time.
+            default_permissions=discord.Permissions(manage_guild=True),
         )
         self.adapter = adapter
 
@@ -154,23 +158,40 @@ class WatchkeeperCommands(app_commands.Group):
         )
         await interaction.response.send_message(answer, ephemeral=True)
 
-    @app_commands.command(description="What watchkeeper reads, keeps and does")
+    @app_commands.command(description="Show members what watchkeeper reads, keeps and does")
     async def privacy(self, interaction: discord.Interaction) -> None:
-        settings = self.adapter.settings
-        notice = privacy_notice("server", settings.storage.window_days, settings.watch.watch_dms)
-        # A moderator runs it to show members, so it is public; for anyone else, private.
-        public = await self.adapter.is_moderator(interaction)
-        await interaction.response.send_message(notice, ephemeral=not public)
+        await show_privacy(self.adapter, interaction)
+
+
+async def show_privacy(adapter: DiscordAdapter, interaction: discord.Interaction) -> None:
+    settings = adapter.settings
+    notice = privacy_notice("server", settings.storage.window_days, settings.watch.watch_dms,
+                            report_command="/report")  # fmt: skip
+    # A moderator runs it to show members, so it is public; for anyone else, private.
+    public = await adapter.is_moderator(interaction)
+    await interaction.response.send_message(notice, ephemeral=not public)
+
+
+def member_commands(adapter: DiscordAdapter) -> list[app_commands.Command]:
+    """``/report`` and ``/privacy``: every member sees these, and only these."""
 
     @app_commands.command(description="Tell the moderators, privately, about something worrying")
     @app_commands.describe(
         concern="What happened (only the moderators will see this)",
         member="Who it is about, if it is about someone",
     )
+    @app_commands.guild_only()
     async def report(
-        self, interaction: discord.Interaction, concern: str, member: discord.User | None = None
+        interaction: discord.Interaction, concern: str, member: discord.User | None = None
     ) -> None:
-        await file_report(self.adapter, interaction, concern, member)
+        await file_report(adapter, interaction, concern, member)
+
+    @app_commands.command(description="What watchkeeper reads, keeps and does")
+    @app_commands.guild_only()
+    async def privacy(interaction: discord.Interaction) -> None:
+        await show_privacy(adapter, interaction)
+
+    return [report, privacy]
 
 
 async def file_report(

@@ -29,11 +29,11 @@ from adapters.slack.people import Directory, RecentIds
 from adapters.slack.translate import PLATFORM, Incoming, incoming, parse_mentions, to_message
 from bot import hotline
 from bot.alerts import escalation_for
-from bot.clock import utcnow
+from bot.clock import from_epoch, utcnow
 from bot.decisions import Actor, CaseNotHere, TransitionRefused, decide
 from bot.evidence import package_note
 from bot.inbox import InboxConsumer
-from bot.models import Action, Case, Message, Participant
+from bot.models import Action, Case, EvidenceRef, Message, Participant
 from bot.moderation import REPORT_THANKS, Moderation, privacy_notice
 from bot.runtime import Runtime
 from bot.store import inbox as queue
@@ -47,6 +47,8 @@ USAGE = (
 )
 NOT_A_MODERATOR = "Only this community's moderators can do that. Nothing was changed."
 NOT_THIS_WORKSPACE = "This case does not belong to this workspace."
+REPORT_SHORTCUT = "wk_report_message"
+"""The callback id of the "Report to moderators" message shortcut (slack_manifest.yml)."""
 MODERATOR_COMMANDS = ("status", "exclude", "include", "threshold")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>|^([CG][A-Z0-9]{5,})$")
 _BARE_CHANNEL_ID = re.compile(r"\b([CG](?=[A-Z0-9]*\d)[A-Z0-9]{5,})\b")
@@ -79,6 +81,7 @@ class SlackListeners:
         app.event("message")(self.on_message)
         app.action(ACTION_ID)(self.on_button)
         app.view(NOTE_CALLBACK)(self.on_note)
+        app.shortcut(REPORT_SHORTCUT)(self.on_report_shortcut)
         app.command("/watchkeeper")(self.on_command)
 
     async def ensure_space(self, team_id: str) -> None:
@@ -136,6 +139,27 @@ class SlackListeners:
         except SlackApiError as exc:  # the report is stored: a failed thank-you must not redo it
             log.warning("could not thank the reporter of case %d: %s", case.number,
                         exc.response.get("error"))  # fmt: skip
+
+    async def on_report_shortcut(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """A message's "..." menu > Report to moderators: the message, its author and a
+        link to it go privately to the moderators as a report, like a DM to the app."""
+        await ack()
+        user = body.get("user") or {}
+        reporter_id = str(user.get("id") or "")
+        team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+        channel = str((body.get("channel") or {}).get("id") or "")
+        message = body.get("message") or {}
+        author, ts = str(message.get("user") or ""), str(message.get("ts") or "")
+        await self.ensure_space(team_id)
+        reporter = Participant(reporter_id, str(user.get("name") or ""),
+                               await self.directory.age_band(reporter_id))  # fmt: skip
+        about = Participant(author, "", await self.directory.age_band(author)) if author else None
+        words = " ".join(str(message.get("text") or "").split())[:1000] or "(no text)"
+        evidence = [EvidenceRef(ts, channel, author, from_epoch(float(ts)))] if ts else []
+        text = f"Reported this message: “{words}”"
+        case = await self.engine.report(PLATFORM, team_id, reporter, text, about, evidence)
+        log.info("case %d: a member reported a message with the shortcut", case.number)
+        await _private(respond, REPORT_THANKS)
 
     # -- buttons -----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.config import Settings
@@ -83,10 +84,18 @@ async def test_commands_are_registered_in_each_configured_guild(
         pass
     for guild in (GUILD, GUILD2):
         names = {(c["name"], c.get("type", 1)) for c in fake.commands[guild]}
-        assert names == {("watchkeeper", 1), ("Report to moderators", 3)}
-        [group] = [c for c in fake.commands[guild] if c["name"] == "watchkeeper"]
-        subs = {o["name"] for o in group["options"]}
-        assert subs == {"setup", "status", "exclude", "include", "threshold", "privacy", "report"}
+        assert names == {
+            ("watchkeeper", 1), ("report", 1), ("privacy", 1), ("Report to moderators", 3)
+        }  # fmt: skip
+        by_name = {c["name"]: c for c in fake.commands[guild]}
+        subs = {o["name"] for o in by_name["watchkeeper"]["options"]}
+        assert subs == {"setup", "status", "exclude", "include", "threshold", "privacy"}
+        # Members do not see the moderators' commands (Manage Server by default; an admin
+        # may grant a moderator role in Integrations); their own are for everyone.
+        manage_guild = discord.Permissions(manage_guild=True).value
+        assert by_name["watchkeeper"]["default_member_permissions"] == manage_guild
+        for member_command in ("report", "privacy", "Report to moderators"):
+            assert by_name[member_command]["default_member_permissions"] is None
     assert not fake.commands.get(None)  # not global too: nobody sees them twice
 
 
@@ -162,8 +171,10 @@ async def test_threshold_status_and_privacy(fake: FakeDiscord, settings: Setting
         assert private and REFUSED in text
 
         # Anyone may read the notice; a moderator's copy is public, to show the members.
-        text, private = await answer(fake, await command(fake, KIT, "privacy"))
+        members_own = await fake.send_slash_command(GUILD, GENERAL, KIT, "privacy")
+        text, private = await answer(fake, members_own)
         assert private and "It cannot see private messages between two members" in text
+        assert "use `/report`" in text
         text, private = await answer(fake, await command(fake, MOD, "privacy"))
         assert not private and "watchkeeper" in text
 
@@ -172,9 +183,10 @@ async def test_members_report_privately_by_command_and_from_a_message(
     fake: FakeDiscord, settings: Settings
 ) -> None:
     async with running(settings) as bot:
-        report = await command(
-            fake, DANA, "report", concern="robin keeps asking kit for photos", member=ROBIN
-        )
+        report = await fake.send_slash_command(
+            GUILD, GENERAL, DANA, "report",
+            options={"concern": "robin keeps asking kit for photos", "member": ROBIN},
+        )  # fmt: skip
         text, private = await answer(fake, report)
         assert private and text == REPORT_THANKS
 

@@ -198,7 +198,7 @@ async def test_shards_share_the_guilds(fake: FakeDiscord, tmp_path: Path) -> Non
         assert sorted(p["shard"] for p in fake.identify_payloads) == [[0, 2], [1, 2]]
         await fake.send_dm(KIT, "someone asked me to keep a secret")
         report = await fake.send_slash_command(
-            GUILD2, LOBBY2, OWNER2, "watchkeeper", subcommand="report",
+            GUILD2, LOBBY2, OWNER2, "report",
             options={"concern": "a new member asks kids for their age"},
         )  # fmt: skip
         await fake.wait_for_interaction_response(report.id)
@@ -221,4 +221,6 @@ async def test_a_configured_guild_that_invites_the_bot_later_gets_its_commands(
         fake.add_guild(later, owner_id=OWNER2, channels=[text_channel(general, "general")])
         await fake.send_guild_create(later)
         await fake.wait_for(lambda: fake.commands.get(later), timeout=TIMEOUT)
-    assert {c["name"] for c in fake.commands[later]} == {"watchkeeper", "Report to moderators"}
+    assert {c["name"] for c in fake.commands[later]} == {
+        "watchkeeper", "report", "privacy", "Report to moderators"
+    }  # fmt: skip

@@ -7,13 +7,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+import yaml
 
 from adapters.slack.blocks import NOTE_BLOCK, NOTE_INPUT
-from bot.models import Action, CaseState
+from adapters.slack.health import MANIFEST
+from adapters.slack.listeners import REPORT_SHORTCUT
+from bot.models import Action, CaseKind, CaseState
 from bot.reminders import queue_due
 
 from .fake_slack import FakeSlack
 from .slack_world import (
+    ADULT,
+    CHAT,
     GROOMING,
     KID,
     MOD,
@@ -146,3 +151,29 @@ async def test_an_unanswered_alert_pings_the_moderators_once_in_its_thread(fake,
     assert reply["channel"] == MOD and reply["text"].startswith(f"<@{MODERATOR}> Case ")
     assert "no moderator has acknowledged it" in reply["text"]
     assert {m["channel"] for m in fake.posted()} == {MOD}
+
+
+async def test_a_member_reports_a_message_with_the_shortcut(fake, tmp_path):
+    async with running(slack_settings(tmp_path, fake), fake) as runtime:
+        said = await say(fake, [(ADULT, "add me on snap instead, its more private there")])
+        payload = fake.build_message_action("wk_report_message", said[0], CHAT, KID)
+        await fake.wait_for_ack(await fake.send_interactive(payload))
+        await settled(runtime)
+        [case] = await slack_cases(runtime, fake)
+
+    assert case.kind is CaseKind.REPORT and case.suspect_id == ADULT
+    assert "add me on snap instead" in case.summary
+    assert [(e.message_id, e.channel_id) for e in case.evidence] == [(said[0]["ts"], CHAT)]
+    thanks = fake.ephemerals[-1]
+    assert (
+        thanks["user"] == KID
+        and "went privately to this community's moderators" in (thanks["text"])
+    )
+    assert [m["channel"] for m in fake.posted()] == [MOD]  # the alert, and nothing else
+
+
+def test_the_manifest_declares_the_shortcut() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", REPORT_SHORTCUT)
+    assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 80
