@@ -39,9 +39,17 @@ def terms() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(words), frozenset(phrases)
 
 
+@cache
+def _phrase_starts() -> frozenset[str]:
+    return frozenset(phrase.split(" ", 1)[0] for phrase in terms()[1])
+
+
 def contains_sexual_term(normalized: str) -> bool:
     words, phrases = terms()
     tokens = _TOKEN.findall(normalized)
-    if any(token in words for token in tokens):
+    if not words.isdisjoint(tokens):
         return True
-    return any(f"{a} {b}" in phrases for a, b in itertools.pairwise(tokens))
+    starts = _phrase_starts()
+    if starts.isdisjoint(tokens):
+        return False  # no token begins a phrase: no pair can be one
+    return any(f"{a} {b}" in phrases for a, b in itertools.pairwise(tokens) if a in starts)

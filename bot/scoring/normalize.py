@@ -184,7 +184,15 @@ _HAS_LEET = re.compile(r"[0-9@$!|€+]")
 _REPEATS = re.compile(r"(.)\1{2,}")
 # Runs of single letters joined by one kind of separator: "s e c r e t", "s.e.c.r.e.t".
 _SPACED = re.compile(r"\b(?:[a-z0-9][ ._\-*]){3,}[a-z0-9]\b")
-_WHITESPACE = re.compile(r"\s+")
+# Without a digit or symbol in the text, a word is a run of letters, and only the
+# text-speak spelled in letters alone ("ru", "hru") changes.
+_PLAIN_SPEAK = re.compile(
+    r"(?<![a-z])(?:"
+    + "|".join(
+        sorted((k for k in _TEXT_SPEAK if k.isalpha() and k.isascii()), key=len, reverse=True)
+    )
+    + r")(?![a-z])"
+)
 
 
 def normalize(text: str) -> str:
@@ -211,9 +219,12 @@ def _normalize(text: str) -> str:
     else:
         text = _unicode_fold(text)
     text = _SPACED.sub(_join_spaced, text)
-    text = _WORD_WITH_SYMBOLS.sub(_decode_word, text)
+    if _HAS_LEET.search(text) is None:  # most chat: words are runs of letters
+        text = _PLAIN_SPEAK.sub(_speak, text)
+    else:
+        text = _WORD_WITH_SYMBOLS.sub(_decode_word, text)
     text = _REPEATS.sub(r"\1\1", text)
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # the same whitespace as ``\s``, collapsed and trimmed
 
 
 def _unicode_fold(text: str) -> str:
@@ -253,6 +264,10 @@ def _is_ordinal(word: str) -> bool:
         "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     )
     return match.group(2) == expected
+
+
+def _speak(match: re.Match[str]) -> str:
+    return _TEXT_SPEAK[match.group(0)]
 
 
 def _decode_word(match: re.Match[str]) -> str:
