@@ -23,17 +23,10 @@ from bot.config_sources import (
     secret_file_variables,
     secrets_dir,
 )
+from bot.errors import ConfigError
 from bot.models import Level
 
 DEFAULT_CONFIG_FILE = Path("config.toml")
-
-
-class ConfigError(Exception):
-    """A configuration the user must fix. ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 class Section(BaseModel):

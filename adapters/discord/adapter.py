@@ -32,8 +32,8 @@ from adapters.discord.sink import DiscordAlertSink, Troubles
 from adapters.discord.translate import channel_ids, is_from_a_person, role_ids, to_message
 from bot import hotline
 from bot.alerts import escalation_for, load_links
-from bot.commands.common import UsageError
 from bot.decisions import Actor, CaseNotHere, Outcome, TransitionRefused, decide
+from bot.errors import UsageError
 from bot.evidence import package_note
 from bot.models import Action, Case
 from bot.moderation import Moderation

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Settings, load_config, resolve_config_path
 from bot.config_sources import Sources
+from bot.errors import UsageError
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
@@ -19,10 +20,6 @@ EXIT_USAGE = 2
 
 CONTENT_LOGGERS = ("aiosqlite", "asyncpg", "discord", "slack_bolt", "slack_sdk")
 """Libraries whose debug logs carry message text or SQL parameters."""
-
-
-class UsageError(Exception):
-    """A mistake in the command line or its input files: one line, exit status 2."""
 
 
 @dataclass

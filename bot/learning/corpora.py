@@ -13,14 +13,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.clock import parse_timestamp
+from bot.errors import InputError
 from bot.models import AgeBand, Message, Participant
 
 LABELS = ("grooming", "benign")
 _EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-class InputError(Exception):
-    """A problem with one input line, reported to the user and skipped."""
 
 
 class WrongFormat(InputError):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.commands.common import UsageError
+from bot.errors import require_extra
 from bot.learning.offline import ScoredConversation
+
+PLOT_MODULES = ("matplotlib",)
 
 
 def precision_recall_points(results: Sequence[ScoredConversation]) -> list[tuple[float, float]]:
@@ -23,13 +25,12 @@ def precision_recall_points(results: Sequence[ScoredConversation]) -> list[tuple
 
 
 def plot_evaluation(results: Sequence[ScoredConversation], path: Path) -> None:
-    try:
-        import matplotlib
+    require_extra("--plot", PLOT_MODULES)
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("--plot needs matplotlib: pip install 'watchkeeper[train]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     points = precision_recall_points(results)
     left.plot([r for r, _ in points], [p for _, p in points], color="#b03a2e")
