@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError, jsonl_files, print_json
+from bot.errors import require_extra
 from bot.progress import Progress
 
 PROGRESS_FROM = 200
@@ -101,6 +102,11 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 
 def handle_evaluate(args: argparse.Namespace, context: Context) -> int:
     from bot.learning.evaluation import evaluate
+
+    if args.plot:
+        from bot.learning.plots import PLOT_MODULES
+
+        require_extra("evaluate --plot", PLOT_MODULES)
 
     results = score_file(args.file, context)
     metrics = evaluate(results, args.penalty_p)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError, existing_file
 from bot.commands.scoring import format_metrics, load_corpus
+from bot.errors import require_extra
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 
 # bot.scoring (its signal patterns) and scikit-learn take seconds to import: the
 # handler imports them, so other commands (and --help) do not pay for them.
+
+TRAIN_MODULES = ("sklearn", "scipy", "numpy")
+"""What training imports: the ``[train]`` extra, not the runtime install."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -174,6 +178,7 @@ def _warn_if_tiny(conversations: Sequence[Conversation]) -> None:
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    require_extra("train", TRAIN_MODULES)
     from bot.learning.evaluation import evaluate
     from bot.learning.offline import score_conversation
     from bot.learning.train import TrainOptions, train
