@@ -11,11 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.engine import Engine
-from bot.models import Case, Level, Participant
-
-EXCLUDED_CHANNELS = "excluded_channels"
-ALERT_LEVEL = "alert_level"
-ALERT_LEVELS = ("watch", "high", "critical")
+from bot.models import Case, Participant
+from bot.spaces import ALERT_LEVELS, load_space_settings, save_space_settings
 
 PRIVACY_NOTICE = """\
 **About watchkeeper on this {space_word}**
@@ -59,11 +56,11 @@ class Moderation:
         self, platform: str, space_id: str, configured_excluded: Iterable[str]
     ) -> None:
         """Apply a space's stored settings (they win over the file) to the policy."""
-        stored = await self.store.space_settings(platform, space_id)
-        excluded = set(stored.get(EXCLUDED_CHANNELS, list(configured_excluded)))
-        self.policy.set_space_overrides(platform, space_id, excluded)
-        if stored.get(ALERT_LEVEL) in ALERT_LEVELS:
-            self.policy.set_space_alert_level(platform, space_id, Level(stored[ALERT_LEVEL]))
+        space = await load_space_settings(self.store, platform, space_id)
+        excluded = frozenset(space.excluded(configured_excluded))
+        self.policy.set_space(
+            platform, space_id, space.model_copy(update={"excluded_channels": excluded})
+        )
 
     async def status(self, platform: str, space_id: str) -> str:
         cases = await self.store.list_cases(platform, space_id, open_only=True)
@@ -90,18 +87,22 @@ class Moderation:
     async def _save_excluded(
         self, platform: str, space_id: str, excluded: set[str], actor: str
     ) -> None:
-        await self.store.set_space_setting(
-            platform, space_id, EXCLUDED_CHANNELS, sorted(excluded), actor
-        )
-        self.policy.set_space_overrides(platform, space_id, excluded)
+        await self._save(platform, space_id, actor, excluded_channels=excluded)
 
     async def set_threshold(self, platform: str, space_id: str, level: str, actor: str) -> str:
         level = level.strip().lower()
         if level not in ALERT_LEVELS:
             return f"Unknown level {level!r}: use one of {', '.join(ALERT_LEVELS)}."
-        await self.store.set_space_setting(platform, space_id, ALERT_LEVEL, level, actor)
-        self.policy.set_space_alert_level(platform, space_id, Level(level))
+        await self._save(platform, space_id, actor, alert_level=level)
         return f"Alerts now start at level **{level}**."
+
+    async def _save(self, platform: str, space_id: str, actor: str, **changes: object) -> None:
+        """Store a space's changed settings (they win over the file from now on) and
+        apply them to the policy at once."""
+        stored = await save_space_settings(self.store, platform, space_id, actor, **changes)
+        typed = {key: getattr(stored, key) for key in changes}
+        current = self.policy.space(platform, space_id)
+        self.policy.set_space(platform, space_id, current.model_copy(update=typed))
 
     async def report(
         self,

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.config import Settings
 from bot.models import Case, CaseState, Level, Message, Score
+from bot.spaces import DEFAULTS, SpaceSettings
 
 
 class Verdict(StrEnum):
@@ -39,44 +40,36 @@ class Policy:
         self.flood_limit = settings.alerts.flood_limit
         self.flood_window = timedelta(minutes=settings.alerts.flood_window_minutes)
         self._recent_cases: dict[tuple[str, str], deque[datetime]] = defaultdict(deque)
-        self._excluded: dict[tuple[str, str], set[str]] = {}
-        self._disabled: set[tuple[str, str]] = set()
-        self._alert_levels: dict[tuple[str, str], Level] = {}
+        self._spaces: dict[tuple[str, str], SpaceSettings] = {}
+
+    # -- per-space settings ------------------------------------------------------------
+
+    def set_space(self, platform: str, space_id: str, settings: SpaceSettings) -> None:
+        """A space's settings (stored by its moderators, or from the config file)."""
+        self._spaces[(platform, space_id)] = settings
+
+    def space(self, platform: str, space_id: str) -> SpaceSettings:
+        return self._spaces.get((platform, space_id), DEFAULTS)
+
+    def excluded_channels(self, platform: str, space_id: str) -> set[str]:
+        return self.space(platform, space_id).excluded()
+
+    def alert_level_for(self, platform: str, space_id: str) -> Level:
+        return self.space(platform, space_id).alert_level or self.alert_level
 
     # -- what is watched ---------------------------------------------------------------
 
-    def set_space_overrides(
-        self, platform: str, space_id: str, excluded_channels: set[str], enabled: bool = True
-    ) -> None:
-        """Per-space settings from the platform config or moderators' commands."""
-        self._excluded[(platform, space_id)] = excluded_channels
-        if enabled:
-            self._disabled.discard((platform, space_id))
-        else:
-            self._disabled.add((platform, space_id))
-
-    def excluded_channels(self, platform: str, space_id: str) -> set[str]:
-        return set(self._excluded.get((platform, space_id), set()))
-
-    def set_space_alert_level(self, platform: str, space_id: str, level: Level) -> None:
-        self._alert_levels[(platform, space_id)] = level
-
-    def alert_level_for(self, platform: str, space_id: str) -> Level:
-        return self._alert_levels.get((platform, space_id), self.alert_level)
-
     def watching(self, message: Message) -> bool:
         watch = self.settings.watch
-        space = (message.platform, message.space_id)
-        if message.author.is_bot or space in self._disabled:
-            return False
-        if message.space_id in watch.disabled_spaces:
+        if message.author.is_bot or message.space_id in watch.disabled_spaces:
             return False
         if message.is_dm:
             return watch.watch_dms
         channels = {message.channel_id, message.thread_id} - {None}
         if channels & set(watch.excluded_channels):
             return False
-        return not channels & self._excluded.get(space, set())
+        excluded = self.space(message.platform, message.space_id).excluded_channels
+        return not (excluded and channels & excluded)
 
     def forget_space(self, platform: str, space_id: str) -> None:
         """Forget a space's recent case count (another process took the space over)."""
@@ -89,7 +82,7 @@ class Policy:
 
     def alerts_at(self, score: Score, space: tuple[str, str]) -> bool:
         """Whether a score is enough to alert, regardless of cases and flood limits."""
-        level = self._alert_levels.get(space, self.alert_level)
+        level = self.alert_level_for(*space)
         return score.level.rank >= level.rank and score.message_count >= self.min_messages
 
     def decide(

@@ -15,13 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import discord
 from discord import app_commands
 
-from adapters.discord.guilds import (
-    ADULT_ROLES,
-    MINOR_ROLES,
-    MODERATOR_CHANNEL,
-    MODERATOR_ROLES,
-    PLATFORM,
-)
+from adapters.discord.guilds import PLATFORM
 from adapters.discord.translate import jump_link, participant
 from bot.models import EvidenceRef
 from bot.moderation import REPORT_THANKS, privacy_notice
@@ -79,12 +73,13 @@ class WatchkeeperCommands(app_commands.Group):
         if await self.adapter.require_moderator(interaction) is None:
             return
         assert interaction.guild_id is not None
-        values: dict[str, object] = {MODERATOR_CHANNEL: str(moderator_channel.id)}
-        for key, role in ((MINOR_ROLES, minor_role), (ADULT_ROLES, adult_role),
-                          (MODERATOR_ROLES, moderator_role)):  # fmt: skip
+        values: dict[str, object] = {"moderator_channel": str(moderator_channel.id)}
+        for key, role in (("minor_roles", minor_role), ("adult_roles", adult_role),
+                          ("moderator_roles", moderator_role)):  # fmt: skip
             if role is not None:
                 values[key] = [str(role.id)]
-        settings = await self.adapter.guilds.save(interaction.guild_id, actor(interaction), values)
+        guild_id, by = interaction.guild_id, actor(interaction)
+        settings = await self.adapter.guilds.save(guild_id, by, **values)
         lines = [f"Alerts now go to <#{moderator_channel.id}>."]
         for label, roles in (("Minor roles", settings.minor_roles),
                              ("Adult roles", settings.adult_roles),

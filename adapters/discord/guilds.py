@@ -1,7 +1,7 @@
 """Per-guild settings: the config file's ``[[discord.guilds]]``, overridden by the store.
 
 ``/watchkeeper setup`` writes the moderator channel and the role lists to the store
-(``set_space_setting``); a stored value wins over the file. Excluded channels and the
+(as ``bot.spaces.SpaceSettings``); a stored value wins over the file. Excluded channels and the
 alert threshold belong to ``bot.moderation`` and are applied to the policy when a
 guild is first loaded. Loading is lazy and cached, so the per-message path is a dict
 lookup.
@@ -17,13 +17,9 @@ from typing import Any
 from bot.config import DiscordConfig, DiscordGuildConfig
 from bot.models import AgeBand
 from bot.moderation import Moderation
+from bot.spaces import SpaceSettings, load_space_settings, save_space_settings
 
 PLATFORM = "discord"
-
-MODERATOR_CHANNEL = "moderator_channel"
-MODERATOR_ROLES = "moderator_roles"
-MINOR_ROLES = "minor_roles"
-ADULT_ROLES = "adult_roles"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +60,7 @@ def _ids(values: Iterable[Any]) -> frozenset[int]:
     return frozenset(int(v) for v in values)
 
 
-def merge(guild_id: int, file: DiscordGuildConfig | None, stored: dict[str, Any]) -> GuildSettings:
+def merge(guild_id: int, file: DiscordGuildConfig | None, stored: SpaceSettings) -> GuildSettings:
     """The file's settings for a guild with the stored ones laid over them."""
     base = GuildSettings(guild_id)
     if file is not None:
@@ -77,11 +73,12 @@ def merge(guild_id: int, file: DiscordGuildConfig | None, stored: dict[str, Any]
             tuple(file.regions),
         )
     changes: dict[str, Any] = {}
-    if stored.get(MODERATOR_CHANNEL):
-        changes[MODERATOR_CHANNEL] = int(stored[MODERATOR_CHANNEL])
-    for key in (MODERATOR_ROLES, MINOR_ROLES, ADULT_ROLES):
-        if isinstance(stored.get(key), list):
-            changes[key] = _ids(stored[key])
+    if stored.moderator_channel is not None:
+        changes["moderator_channel"] = int(stored.moderator_channel)
+    for key in ("moderator_roles", "minor_roles", "adult_roles"):
+        roles = getattr(stored, key)
+        if roles is not None:
+            changes[key] = _ids(roles)
     return replace(base, **changes)
 
 
@@ -113,17 +110,17 @@ class GuildDirectory:
 
     async def _load(self, guild_id: int) -> GuildSettings:
         file = self._files.get(guild_id)
-        stored = await self.store.space_settings(PLATFORM, str(guild_id))
+        stored = await load_space_settings(self.store, PLATFORM, str(guild_id))
         excluded = [str(c) for c in file.excluded_channels] if file else []
         await self.moderation.load_space(PLATFORM, str(guild_id), excluded)
         settings = merge(guild_id, file, stored)
         self._cache[guild_id] = settings
         return settings
 
-    async def save(self, guild_id: int, actor: str, values: dict[str, Any]) -> GuildSettings:
-        """Store settings from ``/watchkeeper setup``; they win over the file from now on."""
-        for key, value in values.items():
-            await self.store.set_space_setting(PLATFORM, str(guild_id), key, value, actor)
+    async def save(self, guild_id: int, actor: str, **changes: Any) -> GuildSettings:
+        """Store settings from ``/watchkeeper setup`` (fields of ``SpaceSettings``); they
+        win over the file from now on."""
+        await save_space_settings(self.store, PLATFORM, str(guild_id), actor, **changes)
         async with self._lock:
             self._cache.pop(guild_id, None)
             return await self._load(guild_id)

@@ -20,6 +20,7 @@ import discord
 from adapters.discord.client import apply_endpoints, explain, invite_url, make_client
 from adapters.discord.guilds import PLATFORM, merge
 from bot.config import Settings
+from bot.spaces import DEFAULTS, SpaceSettings, load_space_settings
 from bot.store import store_for
 
 CONNECT_SECONDS = 30.0
@@ -84,7 +85,7 @@ async def _guild_problems(client: discord.Client, settings: Settings) -> list[st
     files = {g.id: g for g in settings.discord.guilds}
     present = {guild.id for guild in client.guilds}
     for guild_id in sorted(set(files) | set(stored) | present):
-        guild_settings = merge(guild_id, files.get(guild_id), stored.get(guild_id, {}))
+        guild_settings = merge(guild_id, files.get(guild_id), stored.get(guild_id, DEFAULTS))
         guild = client.get_guild(guild_id)
         if guild is None:
             problems.append(
@@ -142,7 +143,7 @@ def _channel_problems(guild: discord.Guild, channel: discord.abc.GuildChannel) -
     return problems
 
 
-async def _stored_settings(settings: Settings) -> dict[int, dict]:
+async def _stored_settings(settings: Settings) -> dict[int, SpaceSettings]:
     """Settings made with ``/watchkeeper setup``, for every guild that has some: they
     win over the file."""
     store = store_for(settings.storage)
@@ -151,10 +152,10 @@ async def _stored_settings(settings: Settings) -> dict[int, dict]:
     except Exception:  # the store's own problem is reported by the generic check
         return {}
     try:
-        found: dict[int, dict] = {}
+        found: dict[int, SpaceSettings] = {}
         for space_id in await store.spaces_with_settings(PLATFORM):
             if space_id.isdigit():  # a guild id; anything else is not Discord's doing
-                found[int(space_id)] = await store.space_settings(PLATFORM, space_id)
+                found[int(space_id)] = await load_space_settings(store, PLATFORM, space_id)
         return found
     finally:
         await store.close()
