@@ -25,11 +25,10 @@ from pathlib import Path
 
 from bot.bench_stages import stage_costs
 from bot.config import Settings
-from bot.engine import Engine, _Conversation
+from bot.engine import Engine
 from bot.models import AgeBand, ConversationKey, Message, Participant
 from bot.progress import Progress
 from bot.scoring import load_scorer
-from bot.scoring.state import ConversationState
 from bot.store.sqlite import sqlite_store
 
 _WORDS = [
@@ -230,21 +229,15 @@ def _bytes_per_conversation(settings: Settings, messages: list[Message]) -> floa
                     load_scorer(settings))  # fmt: skip
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
-    hot: dict[ConversationKey, _Conversation] = {}
     for message in messages:
-        key = ConversationKey.dm("bench", message.space_id, message.channel_id)
-        conversation = hot.get(key)
-        if conversation is None:
-            state = ConversationState(settings.storage.window_messages)
-            conversation = hot[key] = _Conversation(key, state)
-        engine._observe(conversation, message)
+        engine.hold(ConversationKey.dm("bench", message.space_id, message.channel_id), message)
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     # The normaliser's cache is bounded and shared by every conversation: not counted.
     shared = [tracemalloc.Filter(False, "*/scoring/normalize.py")]
     after, before = after.filter_traces(shared), before.filter_traces(shared)
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-    return grown / max(len(hot), 1)
+    return grown / max(engine.conversations_held, 1)
 
 
 def _median_and_spread(

@@ -162,6 +162,21 @@ class Engine:
             conversation.seen.discard(old.message_id)
         conversation.seen.add(message.message_id)
 
+    def hold(self, key: ConversationKey, message: Message) -> None:
+        """Add a message to its conversation's state in memory only: no score, no
+        store, no case. ``watchkeeper bench`` measures what a held conversation costs."""
+        conversation = self._hot.get(key)
+        if conversation is None:
+            state = ConversationState(max_messages=self.window_messages)
+            conversation = self._hot[key] = _Conversation(key, state)
+        if message.message_id not in conversation.seen:
+            self._observe(conversation, message)
+
+    @property
+    def conversations_held(self) -> int:
+        """Conversations whose state is in memory now."""
+        return len(self._hot)
+
     async def _act_on(self, conversation: _Conversation, score: Score) -> Case | None:
         key = conversation.key
         if not conversation.case_loaded or not self.store.single_process:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.engine import Engine
-from bot.models import Action, CaseKind, CaseState
+from bot.models import Action, CaseKind, CaseState, ConversationKey
 from bot.scoring import load_scorer
 from bot.scoring.rules import RuleScorer
 from bot.store.sqlite import sqlite_store
@@ -250,3 +250,22 @@ async def test_batches_score_like_single_messages_and_windows_stay_in_order(
 
 def messages_index(messages: list, message_id: str) -> int:
     return next(n for n, m in enumerate(messages) if m.message_id == message_id)
+
+
+async def test_held_messages_stay_in_memory_and_are_never_scored_or_stored(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path)
+    store = sqlite_store(tmp_path / "wk.db")
+    await store.open()
+    engine = Engine(settings, store, RuleScorer())
+    messages = [message(a, text, at=i, channel="dm1") for i, (a, text) in enumerate(GROOMING)]
+    key = ConversationKey.dm("console", "s1", "dm1")
+    for m in messages:
+        engine.hold(key, m)
+    engine.hold(ConversationKey.dm("console", "s1", "dm2"), message(OTHER, "hi", channel="dm2"))
+    await engine.flush()
+    assert engine.conversations_held == 2
+    assert await store.list_cases() == []
+    assert await store.load_window(str(key), 50) == []
+    await store.close()
