@@ -22,7 +22,7 @@ apps, asking for a selfie or a call, proposing to meet, guilt), never sexual con
 from __future__ import annotations
 
 TACTICS: tuple[str, ...] = (
-    "age_probing",
+    "age_probe",
     "flattery",
     "risk_assessment",
     "secrecy",
@@ -36,7 +36,7 @@ TACTICS: tuple[str, ...] = (
 
 # Rough stage of each tactic in a grooming progression (lower = earlier).
 STAGE = {
-    "age_probing": 0.0,
+    "age_probe": 0.0,
     "flattery": 1.0,
     "gifts": 2.0,
     "risk_assessment": 2.5,
@@ -290,7 +290,7 @@ FLATTERY = [
     "*so glad we started talking",
     "ur really mature, i forget how young u are",
     "i forget ur only {m_age} sometimes",
-    "age doesnt matter when u connect like we do #age_probing",
+    "age doesnt matter when u connect like we do #age_probe",
     "ur not a kid to me",
     "i see u as an equal",
     "the other kids are so immature, ur not",
@@ -1016,7 +1016,7 @@ PRESSURE = [
 ]
 
 TACTIC_BANKS: dict[str, list[str]] = {
-    "age_probing": AGE_PROBING + ADULT_DISCLOSURES,
+    "age_probe": AGE_PROBING + ADULT_DISCLOSURES,
     "flattery": FLATTERY,
     "risk_assessment": RISK_ASSESSMENT,
     "secrecy": SECRECY,
@@ -1405,7 +1405,7 @@ REPLIES["photo_request"] = [
     ("ok", "ok"),
     ("no", "im not comfortable"),
 ]
-REPLIES["age_probing"] = [("ok", r) for r in AGE_REPLIES] + [("unsure", r) for r in AGE_DODGES]
+REPLIES["age_probe"] = [("ok", r) for r in AGE_REPLIES] + [("unsure", r) for r in AGE_DODGES]
 
 GENERIC_REPLIES = [
     "ok", "lol", "idk", "why", "maybe", "haha", "ok lol", "wdym", "umm", "i guess", "sure",
@@ -1611,7 +1611,7 @@ SCENARIOS: dict[str, dict] = {
         "bands": ("minor", "minor"),
         "talk": "youth",
         "sym": True,
-        "neutral": ["age_probing", "platform_move", "flattery", "gifts", "risk_assessment"],
+        "neutral": ["age_probe", "platform_move", "flattery", "gifts", "risk_assessment"],
         "ex": [
             ["A: how old are u", "B: {m_age} wbu", "A: same!", "B: no way"],
             ["A: wait what grade r u in", "B: {m_grade}", "A: oh im in {m_grade} too"],
@@ -1661,7 +1661,7 @@ SCENARIOS: dict[str, dict] = {
         "bands": ("adult", "adult"),
         "talk": "adult",
         "sym": True,
-        "neutral": ["flattery", "platform_move", "photo_request", "meeting", "age_probing"],
+        "neutral": ["flattery", "platform_move", "photo_request", "meeting", "age_probe"],
         "adult_age": True,
         "ex": [
             ["A: ur cute", "B: haha thanks, ur not bad urself", "A: 😊"],
@@ -1854,7 +1854,7 @@ SCENARIOS: dict[str, dict] = {
         "bands": ("any", "any"),
         "talk": "youth",
         "sym": True,
-        "neutral": ["platform_move", "age_probing", "photo_request"],
+        "neutral": ["platform_move", "age_probe", "photo_request"],
         "ex": [
             ["A: get on", "B: 5 mins", "A: hurry"],
             ["A: turn ur mic on", "B: its on", "A: cant hear u"],

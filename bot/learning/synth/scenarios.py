@@ -238,7 +238,7 @@ class Builder:
                 tails = list(b.tails)
                 if kinds & {"gifts", "platform_move", "photo_request", "meeting"}:
                     tails += b.offer_tails
-                elif kinds & {"age_probing", "risk_assessment"} or text.endswith("?"):
+                elif kinds & {"age_probe", "risk_assessment"} or text.endswith("?"):
                     tails += b.question_tails
                 text = f"{text} {rng.choice(tails)}"
             if rng.random() < 0.1:
@@ -298,7 +298,7 @@ class Builder:
 
 def _weights(shape: Shape) -> dict[str, float]:
     w = {
-        "age_probing": 3.0, "flattery": 2.5, "platform_move": 2.5, "photo_request": 2.0,
+        "age_probe": 3.0, "flattery": 2.5, "platform_move": 2.5, "photo_request": 2.0,
         "risk_assessment": 2.0, "secrecy": 2.0, "gifts": 1.6, "meeting": 1.5,
         "isolation": 1.2, "pressure": 1.0,
     }  # fmt: skip
@@ -339,7 +339,7 @@ def _tactic_move(b: Builder, t: str, used: set[str]) -> None:
     """The suspect uses tactic t; the younger person answers; maybe a push after no."""
     rng, banks, loc = b.rng, b.banks, b.ctx["locale"]
     pool = [x for x in banks.tactics[t] if fits(x, loc) and phrase_key(x) not in used]
-    if not b.disclosed and t != "age_probing":
+    if not b.disclosed and t != "age_probe":
         pool = [x for x in pool if not any(a in x for a in _AGE_SLOTS)]
     raw = rng.choice(pool or banks.tactics[t])
     used.add(phrase_key(raw))
@@ -348,12 +348,12 @@ def _tactic_move(b: Builder, t: str, used: set[str]) -> None:
     b.say("p0", ph.text, (t, *ph.extra), compose=True)
     if rng.random() > 0.85:
         return
-    if t == "age_probing" and phrase_key(raw) in _DISCLOSURES:
+    if t == "age_probe" and phrase_key(raw) in _DISCLOSURES:
         b.say("p1", rng.choice(banks.adult_age_reactions))
         return
     kind, reply = _reply(rng, banks, t, ph.text, loc)
     b.say("p1", reply)
-    if t == "age_probing" and kind == "ok":
+    if t == "age_probe" and kind == "ok":
         b.disclosed = True
     if kind == "no" and t != "pressure" and rng.random() < 0.55:
         t2 = "pressure" if rng.random() < 0.7 or t != "photo_request" else "photo_request"
@@ -386,7 +386,7 @@ def grooming(rng: random.Random, banks: Banks, filler: list[str], channel: bool)
     lead = int(budget * rng.uniform(0.3, 0.7)) if shape.name in ("slow", "medium") else 0
     pools = [banks.talk["youth"]] * 4 + [banks.talk["adult"]]
     b.pad(len(s.lines) + lead, pools)
-    if "age_probing" not in tactics and rng.random() < 0.45:
+    if "age_probe" not in tactics and rng.random() < 0.45:
         b.age_mention("p1")
     used: set[str] = set()
     rest = budget - lead
@@ -421,7 +421,7 @@ def _neutral_move(b: Builder, t: str, speaker: str, other: str, bands: dict[str,
     b.say(speaker, parse(raw).text, compose=True)
     if rng.random() > 0.85:
         return
-    if t == "age_probing":
+    if t == "age_probe":
         reply_pool = banks.age_replies if bands[other] == "minor" else banks.adult_age_replies
         b.say(other, pick(rng, reply_pool, loc))
     elif rng.random() < 0.6:

@@ -14,6 +14,7 @@ from bot.learning.synth import noise, phrases
 from bot.learning.synth.scenarios import Banks, parse, phrase_key, split_items
 from bot.scoring.lexicon import contains_sexual_term
 from bot.scoring.normalize import normalize
+from bot.scoring.tactics import TACTICS as DETECTOR_TACTICS
 
 pytest.importorskip("chitchat_dataset")
 
@@ -167,6 +168,10 @@ def test_noise_is_deterministic_and_keeps_meaning():
     b = noise.apply("how old are you? i don't know", style, random.Random(5))
     assert a == b
     assert noise.canonical("How old r u?") == noise.canonical("how old are you")
+
+
+def test_generator_tactics_are_named_as_the_detector_names_them():
+    assert set(phrases.TACTICS) <= {tactic.name for tactic in DETECTOR_TACTICS}
 
 
 # --------------------------------------------------------- the committed corpus

@@ -21,7 +21,7 @@ CORPUS = Path(__file__).resolve().parents[3] / "bot" / "learning" / "corpus" / "
 
 # Corpus annotation name -> the signal names that count as recognising it.
 ANNOTATION_TO_SIGNALS = {
-    "age_probing": {"age_probe"},
+    "age_probe": {"age_probe"},
     "flattery": {"flattery"},
     "risk_assessment": {"risk_assessment"},
     "secrecy": {"secrecy"},
@@ -35,7 +35,7 @@ ANNOTATION_TO_SIGNALS = {
 
 # Measured on the committed train corpus when the patterns were written, minus 0.1.
 RECALL_FLOOR = {
-    "age_probing": 0.74,
+    "age_probe": 0.74,
     "flattery": 0.70,
     "gifts": 0.79,
     "isolation": 0.76,
