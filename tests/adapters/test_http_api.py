@@ -19,8 +19,8 @@ from bot.evidence import verify
 from bot.runtime import Runtime
 from bot.store import inbox
 from bot.store.apikeys import create_key
-from tests.adapters.fake_webhook import FakeWebhook
 from tests.conftest import make_settings
+from tests.e2e.fakes.webhook import FakeWebhook
 
 SECRET = "test-webhook-secret"
 ADULT = {"id": "u1", "name": "Robin", "age_band": "adult"}

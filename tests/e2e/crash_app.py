@@ -28,7 +28,7 @@ from bot.clock import parse_timestamp
 from bot.config import Settings
 from bot.models import AgeBand, Message, Participant
 from bot.runtime import Runtime
-from tests.e2e.fake_endpoint import HttpSink, LookupHttpSink
+from tests.e2e.fakes.endpoint import HttpSink, LookupHttpSink
 
 
 def read_messages(path: Path) -> list[Message]:

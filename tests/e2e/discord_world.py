@@ -17,8 +17,7 @@ from bot.config import Settings
 from bot.models import Case, ConversationKey
 from bot.runtime import Runtime
 from tests.conftest import make_settings
-
-from .fake_discord import (
+from tests.e2e.fakes.discord_api import (
     FakeDiscord,
     Perm,
     category,

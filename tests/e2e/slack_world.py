@@ -1,6 +1,6 @@
 """A small Slack workspace for the Slack adapter's end-to-end tests.
 
-The fake Slack (``fake_slack.py``) plays Slack; the real ``serve()`` of
+The fake Slack (``fakes/slack_api.py``) plays Slack; the real ``serve()`` of
 ``adapters.slack_app`` runs against it with a real SQLite store in ``tmp_path``.
 Conversations are ordinary chat: the grooming one shows tactics (age probing,
 flattery, secrecy, moving to another app, a photo request), never sexual content.
@@ -20,8 +20,7 @@ from bot.config import Settings
 from bot.models import Case
 from bot.runtime import Runtime
 from tests.conftest import make_settings
-
-from .fake_slack import FakeSlack
+from tests.e2e.fakes.slack_api import FakeSlack
 
 MOD = "C0MOD"
 CHAT = "C0CHAT"

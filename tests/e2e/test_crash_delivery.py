@@ -31,7 +31,7 @@ from bot.models import CaseKind, Level
 from bot.outbox import OutboxWorker
 from bot.store import NewCase
 from bot.store.sqlite import sqlite_store
-from tests.e2e.fake_endpoint import FakeEndpoint, Faults, HttpSink, LookupHttpSink
+from tests.e2e.fakes.endpoint import FakeEndpoint, Faults, HttpSink, LookupHttpSink
 
 ROOT = Path(__file__).parents[2]
 SPACES = [("nonce", "s1"), ("nonce", "s2"), ("plain", "s3"), ("plain", "s4")]

@@ -17,6 +17,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.evidence import verify
 from bot.models import Action, CaseKind, CaseState, Participant
+from tests.e2e.fakes.discord_api import FakeDiscord
 
 from .discord_world import (
     GENERAL,
@@ -44,7 +45,6 @@ from .discord_world import (
     seen,
     settle,
 )
-from .fake_discord import FakeDiscord
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.models import Action, CaseState, Level
 from bot.reminders import queue_due
+from tests.e2e.fakes.discord_api import FakeDiscord
 
 from .discord_world import (
     GROOMING,
@@ -36,7 +37,6 @@ from .discord_world import (
     say,
     settle,
 )
-from .fake_discord import FakeDiscord
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from bot.config import Settings
 from bot.models import CaseKind
 from bot.moderation import REPORT_THANKS
+from tests.e2e.fakes.discord_api import FakeDiscord, InjectedInteraction
 
 from .discord_world import (
     ADULT_ROLE,
@@ -42,7 +43,6 @@ from .discord_world import (
     say,
     settle,
 )
-from .fake_discord import FakeDiscord, InjectedInteraction
 
 REFUSED = "Only this server's moderators can do that"
 

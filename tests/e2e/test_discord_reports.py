@@ -12,6 +12,7 @@ from adapters.discord.reports import CHOOSE, NO_SHARED_SERVER
 from bot.config import Settings
 from bot.models import AgeBand, CaseKind
 from bot.moderation import REPORT_THANKS
+from tests.e2e.fakes.discord_api import FakeDiscord
 
 from .discord_world import (
     GUILD,
@@ -30,7 +31,6 @@ from .discord_world import (
     running,
     settle,
 )
-from .fake_discord import FakeDiscord
 
 STRANGER = 620_000_000_000_000_001
 

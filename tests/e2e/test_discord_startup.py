@@ -19,6 +19,7 @@ from bot.commands.common import UsageError
 from bot.config import DiscordGuildConfig, Settings
 from bot.runtime import Runtime
 from bot.store.sqlite import sqlite_store
+from tests.e2e.fakes.discord_api import FakeDiscord, Intents, Perm, overwrite, text_channel
 
 from .discord_world import (
     GUILD2,
@@ -34,7 +35,6 @@ from .discord_world import (
     running,
     settle,
 )
-from .fake_discord import FakeDiscord, Intents, Perm, overwrite, text_channel
 
 ROOT = Path(__file__).parents[2]
 FAST = {"guild_ready_timeout": 0.05}

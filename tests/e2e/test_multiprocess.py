@@ -29,9 +29,9 @@ from bot.store.apikeys import create_key
 from bot.store.postgres import postgres_store
 from bot.store.sqlite import sqlite_store
 from tests import pg
-from tests.adapters.fake_webhook import FakeWebhook
 from tests.adapters.test_http_api import GROOMING, free_port
 from tests.conftest import make_settings
+from tests.e2e.fakes.webhook import FakeWebhook
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -14,8 +14,8 @@ from bot.clock import utcnow
 from bot.evidence import verify
 from bot.models import Action, CaseKind, CaseState, Participant
 from bot.runtime import Runtime
+from tests.e2e.fakes.slack_api import FakeSlack
 
-from .fake_slack import FakeSlack
 from .slack_world import (
     ADULT,
     CHAT,

@@ -14,8 +14,8 @@ from adapters.slack.health import MANIFEST
 from adapters.slack.listeners import REPORT_SHORTCUT
 from bot.models import Action, CaseKind, CaseState
 from bot.reminders import queue_due
+from tests.e2e.fakes.slack_api import FakeSlack
 
-from .fake_slack import FakeSlack
 from .slack_world import (
     ADULT,
     CHAT,

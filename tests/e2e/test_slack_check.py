@@ -10,8 +10,8 @@ import pytest_asyncio
 from adapters.slack.health import manifest_scopes
 from adapters.slack_app import SlackStartError, check, serve
 from bot.runtime import Runtime
+from tests.e2e.fakes.slack_api import DEFAULT_SCOPES, FakeSlack
 
-from .fake_slack import DEFAULT_SCOPES, FakeSlack
 from .slack_world import CHAT, populate, slack_settings
 
 

@@ -14,9 +14,9 @@ from bot.config import Settings
 from bot.models import CaseKind
 from bot.runtime import Runtime
 from bot.store import inbox
+from tests.e2e.fakes.slack_api import FakeSlack
 from tests.pg import fresh_schema, schema_url
 
-from .fake_slack import FakeSlack
 from .slack_world import (
     ADULT,
     CHAT,

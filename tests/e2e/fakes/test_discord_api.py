@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from discord import app_commands
 
-from .fake_discord import (
+from tests.e2e.fakes.discord_api import (
     CallbackType,
     FakeDiscord,
     MessageFlag,

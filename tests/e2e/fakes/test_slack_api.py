@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from .fake_slack import FakeSlack
+from tests.e2e.fakes.slack_api import FakeSlack
 
 SIGNING_SECRET = "fake-signing-secret"
 MOD_CHANNEL = "C0MOD"
