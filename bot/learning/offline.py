@@ -135,7 +135,7 @@ class ScoredConversation:
         return self.alert_at is not None
 
     def contract(self) -> dict[str, object]:
-        """The ``score --json`` object, exactly as DESIGN.md specifies it."""
+        """The ``score --json`` object, exactly as the README's "Formats" specifies it."""
         return {
             "id": self.id,
             "score": round(self.score, 4),
