@@ -7,7 +7,7 @@ line is one message:
      "author_name": "Sam", "age_band": "adult", "text": "hi", "ts": "2025-03-01T18:02:11Z",
      "reply_to": null, "mentions": [], "dm": false}
 
-Only ``author`` and ``text`` are required.
+Only ``author`` and ``text`` are required (the codec: ``bot/messages.py``).
 """
 
 from __future__ import annotations
@@ -15,60 +15,20 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import count
 from typing import IO, Any, TextIO
 
 from bot import alerts
-from bot.clock import parse_timestamp, utcnow
-from bot.models import AgeBand, Case, Level, Message, Participant
+from bot.messages import CONSOLE, BadLine, parse_message
+from bot.models import Case, Level
 from bot.tracker import Tracker
 
-PLATFORM = "console"
+PLATFORM = CONSOLE
 
 _COLOURS = {Level.CRITICAL: "\033[1;31m", Level.HIGH: "\033[31m", Level.WATCH: "\033[33m"}
 _RESET = "\033[0m"
-
-
-class BadLine(ValueError):
-    """An input line that is not a message; reported with its number and skipped."""
-
-
-def parse_message(obj: Any, line_number: int, now: Callable[[], datetime] = utcnow) -> Message:
-    if not isinstance(obj, dict):
-        raise BadLine("expected a JSON object")
-    author = obj.get("author")
-    if not isinstance(author, str | int) or author == "":
-        raise BadLine('"author" is required')
-    text = obj.get("text")
-    if not isinstance(text, str):
-        raise BadLine('"text" must be a string')
-    try:
-        ts = parse_timestamp(obj["ts"]) if obj.get("ts") else now()
-    except (TypeError, ValueError):
-        raise BadLine(f'bad "ts": {obj.get("ts")!r}') from None
-    mentions = obj.get("mentions") or []
-    if not isinstance(mentions, list):
-        raise BadLine('"mentions" must be a list')
-    is_dm = bool(obj.get("dm", False))
-    channel = str(obj.get("channel") or ("dm" if is_dm else "general"))
-    return Message(
-        platform=PLATFORM,
-        space_id=str(obj.get("space") or "console"),
-        channel_id=channel,
-        message_id=str(obj.get("id") or f"line-{line_number}"),
-        author=Participant(
-            str(author), str(obj.get("author_name") or ""), AgeBand.parse(obj.get("age_band"))
-        ),
-        text=text,
-        ts=ts,
-        is_dm=is_dm,
-        thread_id=str(obj["thread"]) if obj.get("thread") else None,
-        reply_to=str(obj["reply_to"]) if obj.get("reply_to") else None,
-        mentions=tuple(str(m) for m in mentions),
-    )
 
 
 def render(case: Case, colour: bool = False) -> str:

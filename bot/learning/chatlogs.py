@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from adapters.console import BadLine, parse_message
+from bot.messages import BadLine, parse_message
 from bot.models import Message
 
 IRC_DIR_VARIABLE = "WATCHKEEPER_IRC_DIR"
