@@ -149,7 +149,8 @@ class Sources:
 
     def unknown(self, model: type[BaseModel]) -> list[str]:
         """Variables, wherever they are set, that name no setting."""
-        return unknown_names([*self.environment, *self.dotenv, *self.secrets], model)
+        names = dict.fromkeys([*self.environment, *self.dotenv, *self.secrets])
+        return unknown_names(list(names), model)
 
     def origin(self, loc: tuple[Any, ...]) -> str:
         """Where the value at ``loc`` (a validation error's location) came from."""
