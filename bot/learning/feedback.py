@@ -55,9 +55,14 @@ async def labelled_from_store(store: SqlStore, settings: Settings) -> list[Conve
             if item.message.author.age_band is not AgeBand.UNKNOWN:
                 bands[item.message.author.user_id] = item.message.author.age_band
         try:
-            kind = ConversationKey.parse(case.conversation).kind
+            key = ConversationKey.parse(case.conversation)
         except ValueError:
-            kind = "pair"
+            key = ConversationKey(case.platform, case.space_id, "pair", "")
+        kind = key.kind
+        # The window is already one pair's conversation, as the bot grouped it: each
+        # line names the other person, so scoring it again groups it the same way.
+        pair = key.ref.split("|", 1) if kind == "pair" else []
+        other = dict(zip(pair, reversed(pair), strict=True)) if len(pair) == 2 else {}
         examples.append(
             Conversation(
                 id=f"{case.platform}:{case.space_id}:case-{case.number}",
@@ -66,7 +71,13 @@ async def labelled_from_store(store: SqlStore, settings: Settings) -> list[Conve
                 context="dm" if kind == "dm" else "channel",
                 participants=bands,
                 messages=[
-                    Line(m.message.author.user_id, m.message.text, m.message.ts) for m in stored
+                    Line(
+                        m.message.author.user_id,
+                        m.message.text,
+                        m.message.ts,
+                        mentions=tuple(o for o in [other.get(m.message.author.user_id)] if o),
+                    )
+                    for m in stored
                 ],
             )
         )

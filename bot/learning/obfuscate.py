@@ -7,8 +7,9 @@ reports how much recall they cost; the normaliser is meant to undo all of them.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
-from bot.learning.corpora import Conversation, Line
+from bot.learning.corpora import Conversation
 
 _LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"})
 _CYRILLIC = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у"})
@@ -50,7 +51,7 @@ def obfuscate(conversation: Conversation, seed: int = 0) -> Conversation:
     """The same conversation with each of the suspect's messages obfuscated one way."""
     rng = random.Random(f"{seed}:{conversation.id}")
     lines = [
-        Line(line.author, rng.choice(TRANSFORMS)(line.text), line.ts, line.tactics)
+        replace(line, text=rng.choice(TRANSFORMS)(line.text))
         if line.author == conversation.suspect
         else line
         for line in conversation.messages

@@ -70,3 +70,26 @@ async def test_decisions_become_labels(store: SqlStore, tmp_path: Path) -> None:
         ("u2", "d1 hello"),
     ]
     assert first.participants["u2"].value == "minor"
+
+
+async def test_a_pair_window_is_grouped_again_as_the_bot_grouped_it(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    from bot.learning.offline import LiveGrouping, track_pairs
+    from bot.scoring import load_scorer
+
+    conversation = "console:s1:pair:u1|u2"
+    talk = [(ADULT, "hi", 0), (CHILD, "hey", 5), (ADULT, "still there?", 7200), (CHILD, "ya", 9000)]
+    await store.append_messages(
+        [StoredMessage(conversation, message(who, text, at=at)) for who, text, at in talk]
+    )
+    case = await store.create_case(
+        NewCase("console", "s1", CaseKind.RISK, conversation, "u1", Level.HIGH, 0.9,
+                [ADULT, CHILD], [], [])
+    )  # fmt: skip
+    await store.record_decision(Decision(case.id, Action.DISMISS, "mod", "Mod", utcnow()), 365)
+    settings = make_settings(tmp_path, learning={"use_moderator_decisions": True})
+    (example,) = await labelled_from_store(store, settings)
+    assert example.context == "channel"
+    tracks = track_pairs(LiveGrouping(load_scorer(settings), settings), example.to_messages())
+    assert [len(t.scores) for t in tracks.values()] == [len(talk)]  # hours apart, still one
