@@ -18,6 +18,7 @@ from bot import __version__
 from bot.commands import COMMANDS
 from bot.commands.common import EXIT_RUNTIME, EXIT_USAGE, Context, UsageError
 from bot.config import ConfigError
+from bot.store.auditkey import AuditKeyError
 from bot.store.base import StoreInUseError, StoreUnavailableError, StoreUnusableError
 
 
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"watchkeeper: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (StoreUnusableError, StoreInUseError) as exc:
+    except (StoreUnusableError, StoreInUseError, AuditKeyError) as exc:
         print(f"watchkeeper: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except StoreUnavailableError as exc:

@@ -10,15 +10,20 @@ A package is a directory:
 - ``transcript.html``: the same, readable in any browser, with a heat strip of the
   risk per message; everything escaped, no script, no external assets.
 - ``decisions.json``: the moderators' decisions (who, what, when, why).
-- ``manifest.json``: the SHA-256 and size of every other file. Its own hash is written
-  to the audit log at export, so ``watchkeeper verify`` can also vouch for the
-  manifest when it runs next to the bot's store.
+- ``manifest.json``: the SHA-256 and size of every other file, and the audit chain's
+  head when the package was written. Its own hash is written to the audit log at
+  export, so ``watchkeeper verify`` can also vouch for the manifest when it runs next
+  to the bot's store.
+- ``manifest.sig``: HMAC-SHA256 of ``manifest.json`` with the audit key
+  (``bot/store/auditkey.py``): whoever rewrites a file and the manifest to match cannot
+  sign it; ``verify`` checks it wherever the key is (the bot's host).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import logging
 import re
@@ -39,6 +44,7 @@ from bot.store.base import StoredMessage
 
 FORMAT = "watchkeeper-evidence/1"
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 EXPORT_KIND = "evidence_exported"
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,8 @@ class Verification:
     files: int = 0
     case: dict[str, Any] = field(default_factory=dict)
     manifest_sha256: str = ""
+    signature_checked: bool = False
+    """The manifest's signature was checked (and matched, unless a problem says not)."""
 
     @property
     def ok(self) -> bool:
@@ -180,9 +188,15 @@ def default_dir(settings: Settings, case: Case, now: datetime) -> Path:
     return settings.storage.data_dir / "evidence" / name
 
 
-def write_package(out: Path, files: dict[str, bytes], manifest: dict[str, Any]) -> Package:
+def signature(key: bytes, manifest: bytes) -> str:
+    return hmac.new(key, manifest, hashlib.sha256).hexdigest()
+
+
+def write_package(
+    out: Path, files: dict[str, bytes], manifest: dict[str, Any], key: bytes | None = None
+) -> Package:
     """Write the files, then the manifest of their hashes (last: a package without a
-    manifest is visibly unfinished)."""
+    manifest is visibly unfinished), signed with ``key``."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EvidenceError(f"{out}: exists and is not an empty directory")
     try:
@@ -196,6 +210,8 @@ def write_package(out: Path, files: dict[str, bytes], manifest: dict[str, Any]) 
         }
         body = _json(manifest)
         (out / MANIFEST).write_bytes(body)
+        if key is not None:
+            (out / SIGNATURE).write_text(signature(key, body) + "\n", encoding="ascii")
     except OSError as exc:
         raise EvidenceError(f"{out}: cannot write ({exc.strerror or exc})") from None
     return Package(out, hashes, sha256(body))
@@ -231,9 +247,11 @@ async def export_case(
             "number": case.number,
             "id": case.id,
         },
+        "audit_head": await store.audit_head(),
     }
     target = out or default_dir(settings, case, now)
-    package = await asyncio.to_thread(write_package, target, files, manifest)
+    key = store.audit_key.secret if store.audit_key is not None else None
+    package = await asyncio.to_thread(write_package, target, files, manifest, key)
     await store.audit(
         EXPORT_KIND,
         actor,
@@ -282,8 +300,9 @@ def package_note(case: Case, package: Package | None) -> str:
     )
 
 
-def verify(directory: Path) -> Verification:
-    """Check every file against the manifest; name what is modified, missing or extra."""
+def verify(directory: Path, key: bytes | None = None) -> Verification:
+    """Check every file against the manifest, and with the audit ``key`` the manifest's
+    signature; name what is modified, missing or extra."""
     result = Verification()
     try:
         body = (directory / MANIFEST).read_bytes()
@@ -299,6 +318,18 @@ def verify(directory: Path) -> Verification:
         return result
     result.manifest_sha256 = sha256(body)
     result.case = manifest.get("case", {})
+    if key is not None:
+        result.signature_checked = True
+        try:
+            signed = (directory / SIGNATURE).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            result.problems.append(f"{SIGNATURE}: missing or unreadable (the package is unsigned)")
+        else:
+            if not hmac.compare_digest(signed, signature(key, body)):
+                result.problems.append(
+                    f"{MANIFEST}: its signature does not match (rewritten, or signed with "
+                    "another key)"
+                )
     for name, entry in sorted(listed.items()):
         path = directory / name
         if Path(name).name != name:
@@ -310,6 +341,6 @@ def verify(directory: Path) -> Verification:
         else:
             result.files += 1
     for path in sorted(directory.iterdir()):
-        if path.name != MANIFEST and path.name not in listed:
+        if path.name not in (MANIFEST, SIGNATURE) and path.name not in listed:
             result.problems.append(f"{path.name}: not in the manifest")
     return result

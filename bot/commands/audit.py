@@ -1,4 +1,5 @@
-"""``watchkeeper audit verify`` (is the hash chain intact?) and ``watchkeeper audit list``."""
+"""``watchkeeper audit verify`` (is the keyed hash chain intact, is its noted head still
+in it, does every case match its last audited state?), ``audit head`` and ``audit list``."""
 
 from __future__ import annotations
 
@@ -8,15 +9,24 @@ import asyncio
 from bot.clock import isoformat
 from bot.commands.common import Context, print_json
 from bot.commands.stored import open_store
-from bot.store.audit import AuditEntry
+from bot.store.audit import AuditEntry, AuditReport
 from bot.store.codec import dumps
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("audit", help="the tamper-evident audit log")
     sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    check = sub.add_parser("verify", help="check the hash chain (exit 1 if broken)")
+    check = sub.add_parser(
+        "verify", help="check the keyed hash chain and every case against it (exit 1 if not)"
+    )
+    check.add_argument(
+        "--expect",
+        metavar="HASH",
+        help="a head printed earlier (audit head): fail if it is no longer in the chain",
+    )
     check.set_defaults(handler=handle_verify)
+    head = sub.add_parser("head", help="print the newest entry's hash, to note elsewhere")
+    head.set_defaults(handler=handle_head)
     listing = sub.add_parser("list", help="show the entries, oldest first")
     listing.add_argument("--kind", help="only this kind (decision, purge, forget, ...)")
     listing.add_argument("--limit", type=int, help="only the newest N entries")
@@ -25,21 +35,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle_verify(args: argparse.Namespace, context: Context) -> int:
-    intact, broken, count, head = asyncio.run(_verify(context))
-    if not intact:
-        print(f"audit chain broken at entry {broken}: it or an entry before it was altered")
+    report = asyncio.run(_verify(context, args.expect))
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    if report.problems:
         return 1
-    # The chain cannot show that its newest entries were cut off: noting the head hash
-    # somewhere else (a ticket, a printout) lets a later check prove they were not.
-    print(f"ok: {count} audit entries, hash chain intact; head {head or '(empty)'}")
+    # The chain cannot show by itself that its newest entries were cut off: noting the
+    # head elsewhere (a ticket, a printout) lets `verify --expect` prove they were not.
+    print(f"ok: {report.entries} audit entries, every case matches its last entry, keyed "
+          f"hash chain intact; head {report.head}")  # fmt: skip
     return 0
 
 
-async def _verify(context: Context) -> tuple[bool, int | None, int, str]:
+async def _verify(context: Context, expect: str | None) -> AuditReport:
     async with open_store(context.settings) as store:
-        intact, broken = await store.verify_audit()
-        last = await store.audit_entries(limit=1)
-        return intact, broken, await store.audit_count(), last[0].hash if last else ""
+        return await store.verify_all(expect)
+
+
+def handle_head(args: argparse.Namespace, context: Context) -> int:
+    print(asyncio.run(_head(context)))
+    return 0
+
+
+async def _head(context: Context) -> str:
+    async with open_store(context.settings) as store:
+        return await store.audit_head()
 
 
 def handle_list(args: argparse.Namespace, context: Context) -> int:

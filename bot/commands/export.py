@@ -65,7 +65,8 @@ def handle_verify(args: argparse.Namespace, context: Context) -> int:
     directory = Path(args.dir)
     if not directory.is_dir():
         raise UsageError(f"{args.dir}: not a directory")
-    result = verify(directory)
+    key = _audit_key(context)
+    result = verify(directory, key)
     for problem in result.problems:
         print(f"problem: {problem}")
     if not result.ok:
@@ -76,10 +77,27 @@ def handle_verify(args: argparse.Namespace, context: Context) -> int:
         f"ok: {result.files} file(s) match the manifest of case {case.get('number', '?')} "
         f"({case.get('platform', '?')} {case.get('space_id', '?')})"
     )
+    if result.signature_checked:
+        print("ok: the manifest is signed with this bot's audit key")
+    else:
+        print("note: signature not checked (no audit key here: run verify on the bot's host)")
     recorded = asyncio.run(_recorded(context, result.manifest_sha256))
     if recorded:
         print(recorded)
     return 0
+
+
+def _audit_key(context: Context) -> bytes | None:
+    """The audit key, if this host has it (never created here)."""
+    from bot.store.auditkey import KEY_FILE, from_environment, read_key
+
+    key = from_environment()
+    if key is None:
+        try:
+            key = read_key(context.settings.storage.data_dir / KEY_FILE)
+        except Exception:  # no usable config, or an unreadable key: the files alone
+            return None
+    return key.secret if key is not None else None
 
 
 async def _recorded(context: Context, manifest_sha256: str) -> str:

@@ -85,6 +85,7 @@ async def migrate(source_path: Path, url: str, password: str | None = None) -> C
     async with sqlite_store(source_path) as source:
         target = postgres_store(url, password=password)
         async with target:
+            target.audit_key = source.audit_key  # the copied chain is verified with it
             return await copy_store(source, target)
 
 

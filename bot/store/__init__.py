@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bot.config import StorageConfig
+from bot.store.auditkey import KEY_FILE
 from bot.store.base import StoreUnusableError
 from bot.store.sql import NewCase, SqlStore
 from bot.store.sqlite import sqlite_store
@@ -18,7 +19,9 @@ def store_for(config: StorageConfig) -> SqlStore:
         from bot.store.postgres import postgres_store
 
         password = config.password.get_secret_value() if config.password else None
-        return postgres_store(config.url, password=password)
+        store = postgres_store(config.url, password=password)
+        store.audit_key_path = config.data_dir / KEY_FILE
+        return store
     if config.url.startswith("sqlite:///"):
         return sqlite_store(config.url.removeprefix("sqlite:///"))
     if config.url:

@@ -312,6 +312,7 @@ class RetentionQueries(AuditLog):
                 "UPDATE cases SET participants = ?, signals = ?, summary = ? WHERE id = ?",
                 (codec.dumps(participants), codec.dumps(signals), summary, row[5]),
             )
+            await self._audit(tx, "case_scrubbed", "watchkeeper", {}, case_id=int(row[5]))
             scrubbed += 1
         return scrubbed
 

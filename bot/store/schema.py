@@ -177,6 +177,11 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX interactions_at ON interactions (at)",
     ],
+    # 6: the audit chain is keyed (HMAC-SHA256, key outside the store); entries written
+    # before keep their plain SHA-256 and say so
+    [
+        "ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -68,6 +68,7 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         await self.driver.connect()
         try:
             await self.migrate()
+            await self.load_audit_key()
         except BaseException:
             await self.driver.close()
             raise
@@ -152,6 +153,7 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
                     "kind": new.kind.value,
                     "level": new.level.value,
                 },
+                case_id=case_id,
             )
         case = await self.get_case(case_id)
         assert case is not None
@@ -186,7 +188,11 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
             platform, space_id = rows[0]
             await self._enqueue(tx, case_id, platform, space_id, "update", now)
             await self._audit(
-                tx, "case_updated", "watchkeeper", {"case_id": case_id, "level": level.value}
+                tx,
+                "case_updated",
+                "watchkeeper",
+                {"level": level.value},
+                case_id=case_id,
             )
 
     async def get_case(self, case_id: int) -> Case | None:
@@ -328,6 +334,7 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
                     "actor_name": decision.actor_name,
                     "reason": decision.reason,
                 },
+                case_id=decision.case_id,
             )
         case = await self.get_case(decision.case_id)
         assert case is not None

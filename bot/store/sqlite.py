@@ -12,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.store.auditkey import KEY_FILE
 from bot.store.base import StoreUnavailableError, StoreUnusableError
 from bot.store.sql import SqlStore
 
@@ -162,4 +163,8 @@ class SqliteDriver:
 
 
 def sqlite_store(path: Path | str, open_deadline: float | None = None) -> SqlStore:
-    return SqlStore(SqliteDriver(path, open_deadline))
+    """A store on the SQLite file ``path``; its audit key file sits beside it."""
+    store = SqlStore(SqliteDriver(path, open_deadline))
+    if str(path) != ":memory:":
+        store.audit_key_path = Path(path).parent / KEY_FILE
+    return store

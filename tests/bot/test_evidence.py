@@ -59,6 +59,7 @@ async def test_export_writes_a_verifiable_package(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "decisions.json",
         "manifest.json",
+        "manifest.sig",
         "transcript.html",
         "transcript.json",
     ]
@@ -166,3 +167,30 @@ async def test_export_on_escalate_never_raises(tmp_path: Path) -> None:
     assert "could not be written" in failed
     assert f"watchkeeper export {case.number} --platform {case.platform}" in failed
     await store.close()
+
+
+async def test_a_rewritten_file_and_manifest_fail_the_signature(tmp_path: Path) -> None:
+    """Rewriting a file and the manifest's hashes to match passes a plain hash check;
+    the manifest's signature (keyed with the audit key, not in the package) fails."""
+    import hashlib
+
+    store, engine, case = await escalated_case(tmp_path)
+    out = tmp_path / "pkg"
+    await export_case(store, engine.settings, case, out, actor="mod1")
+    head = (await store.audit_entries())[-2].hash  # the head before the export's own entry
+    assert store.audit_key is not None
+    key = store.audit_key.secret
+    await store.close()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["audit_head"] == head
+    assert verify(out, key).ok and verify(out, key).signature_checked
+
+    forged = (out / "decisions.json").read_bytes().replace(b"reported", b"ignored!")
+    (out / "decisions.json").write_bytes(forged)
+    manifest["files"]["decisions.json"]["sha256"] = hashlib.sha256(forged).hexdigest()
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    assert verify(out).ok  # the hashes alone agree with the forgery
+    result = verify(out, key)
+    assert not result.ok and any("signature does not match" in p for p in result.problems)
+    (out / "manifest.sig").unlink()
+    assert any("unsigned" in p for p in verify(out, key).problems)

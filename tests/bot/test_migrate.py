@@ -59,6 +59,8 @@ async def test_migrate_copies_everything_and_verifies(
         async with sqlite_store(source) as original, postgres_store(url, schema=schema) as copy:
             assert await copy.list_cases() == await original.list_cases()
             assert await copy.audit_entries() == await original.audit_entries()
+            assert await copy.verify_audit() != (True, None)  # not without the key
+            copy.audit_key = original.audit_key
             assert await copy.verify_audit() == (True, None)
             assert await copy.load_window("k1", 10) == await original.load_window("k1", 10)
             assert await copy.space_settings("console", "s1") == {"alert_level": "high"}
