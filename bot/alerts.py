@@ -19,7 +19,7 @@ from typing import Any
 from bot import lifecycle
 from bot.config import Settings
 from bot.models import Case, CaseKind, Decision, Level
-from bot.scoring.signals import SEXUAL_CONTENT, TACTICS_BY_NAME
+from bot.scoring.signals import SEXUAL_CONTENT, TACTICS_BY_NAME, WORDING
 
 LEVEL_LABELS = {
     Level.NONE: "No risk",
@@ -30,6 +30,7 @@ LEVEL_LABELS = {
 
 SIGNAL_LABELS = {name: tactic.description for name, tactic in TACTICS_BY_NAME.items()}
 SIGNAL_LABELS[SEXUAL_CONTENT] = "sexualised language"
+SIGNAL_LABELS[WORDING] = "wording like grooming conversations (text model)"
 
 
 @dataclass(frozen=True, slots=True)

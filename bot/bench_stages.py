@@ -49,7 +49,7 @@ def _scoring_stages(settings: Settings, load: list[Message]) -> dict[str, float]
         state = states.setdefault(
             message.channel_id, ConversationState(settings.storage.window_messages)
         )
-        state.add(scorer.observe(message, state.next_seq), message.author.age_band)
+        state.add(scorer.observe(message, state), message.author.age_band)
         t4 = clock()
         if learned:
             for author in state.authors:

@@ -137,7 +137,7 @@ def transcript(
     rows = []
     for index, stored in enumerate(messages, start=1):
         m = stored.message
-        observation = scorer.observe(m, state.next_seq)
+        observation = scorer.observe(m, state)
         state.add(observation, m.author.age_band)
         risk = scorer.risk(state)
         rows.append(

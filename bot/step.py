@@ -23,7 +23,7 @@ def observe(
     scorer: Scorer, state: ConversationState, message: Message, window_age: timedelta
 ) -> list[Observation]:
     """Add ``message`` to ``state``; returns the observations that left the window."""
-    observation = scorer.observe(message, state.next_seq)
+    observation = scorer.observe(message, state)
     evicted = state.add(observation, message.author.age_band)
     return evicted + state.evict_before(message.ts - window_age)
 

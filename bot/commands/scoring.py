@@ -47,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also score with the suspects' messages obfuscated (leetspeak, "
         "look-alike letters, zero-width characters, spaced letters)",
     )
+    ev.add_argument(
+        "--split",
+        action="store_true",
+        help="also score with every message sent as lines of 2-4 words a few seconds apart",
+    )
     ev.set_defaults(handler=handle_evaluate)
 
 
@@ -61,8 +66,10 @@ def load_corpus(path: str | Path, errors: list[str]) -> list[Conversation]:
         raise UsageError(str(exc)) from None
 
 
-def score_file(path: str, context: Context, obfuscated: bool = False) -> list[ScoredConversation]:
-    from bot.learning.obfuscate import obfuscate
+def score_file(
+    path: str, context: Context, obfuscated: bool = False, split: bool = False
+) -> list[ScoredConversation]:
+    from bot.learning.obfuscate import obfuscate, split_lines
     from bot.learning.offline import score_conversation
     from bot.scoring import load_scorer
 
@@ -72,6 +79,8 @@ def score_file(path: str, context: Context, obfuscated: bool = False) -> list[Sc
         print(f"watchkeeper: {error}", file=sys.stderr)
     if obfuscated:
         conversations = [obfuscate(c) for c in conversations]
+    if split:
+        conversations = [split_lines(c) for c in conversations]
     scorer = load_scorer(context.settings)
     with Progress(Path(path).name) as progress:
         if len(conversations) < PROGRESS_FROM:
@@ -109,12 +118,18 @@ def handle_evaluate(args: argparse.Namespace, context: Context) -> int:
         require_extra("evaluate --plot", PLOT_MODULES)
 
     results = score_file(args.file, context)
-    metrics = evaluate(results, args.penalty_p)
+    thresholds = context.settings.detection.thresholds
+    metrics = evaluate(results, args.penalty_p, thresholds)
     report: dict[str, object] = metrics.as_dict()
     if args.obfuscate:
         hidden = evaluate(score_file(args.file, context, obfuscated=True), args.penalty_p)
         report["obfuscated_recall"] = hidden.recall
         report["obfuscation_recall_cost"] = metrics.recall - hidden.recall
+    if args.split:
+        lines = evaluate(score_file(args.file, context, split=True), args.penalty_p)
+        report["split_recall"] = lines.recall
+        report["split_recall_cost"] = metrics.recall - lines.recall
+        report["split_precision"] = lines.precision
     if args.json:
         print_json(report)
     else:
@@ -123,6 +138,11 @@ def handle_evaluate(args: argparse.Namespace, context: Context) -> int:
             print(
                 f"recall with obfuscated suspects: {hidden.recall:.3f} "
                 f"(cost {metrics.recall - hidden.recall:+.3f})"
+            )
+        if args.split:
+            print(
+                f"recall with messages split into short lines: {lines.recall:.3f} "
+                f"(cost {metrics.recall - lines.recall:+.3f}; precision {lines.precision:.3f})"
             )
     if args.plot:
         from bot.learning.plots import plot_evaluation
@@ -150,5 +170,13 @@ def format_metrics(m: Metrics) -> str:
         ("median alert position", num(m.median_alert_position)),
         ("false alarm rate", num(m.false_alarm_rate)),
     ]
+    for level, row in m.levels.items():
+        share = row["precision"]
+        rows.append(
+            (
+                f"peak at {level}: conversations, precision",
+                f"{row['conversations']}, {num(share if isinstance(share, float) else None)}",
+            )
+        )
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)

@@ -42,6 +42,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="add a file or directory whose conversations count WEIGHT times "
         "(e.g. hand-written chat beside generated chat); repeatable",
     )
+    parser.add_argument(
+        "--irc",
+        metavar="DIR",
+        default=None,
+        help="real chat as negatives: the IRC disentanglement corpus directory "
+        "(its train.jsonl.gz; default: $WATCHKEEPER_IRC_DIR if set)",
+    )
+    parser.add_argument(
+        "--irc-every",
+        type=int,
+        default=1,
+        metavar="N",
+        help="use every N-th chunk of 40 IRC posts (default: all)",
+    )
     parser.add_argument("--pan12", metavar="XML", help="a PAN 2012 corpus XML file")
     parser.add_argument(
         "--pan12-predators", metavar="TXT", help="the PAN 2012 predator id list (one id per line)"
@@ -86,6 +100,7 @@ def _weight(text: str) -> float:
 def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversation], list[float]]:
     """The conversations to train on, and how much each one counts."""
     from bot.learning.corpora import InputError
+    from bot.learning.irc import irc_dir
 
     conversations: list[Conversation] = []
     weights: list[float] = []
@@ -96,6 +111,9 @@ def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversatio
         loaded = load_corpus(name, errors)
         conversations += loaded
         weights += [weight] * len(loaded)
+    irc = irc_dir(args.irc)
+    if irc is not None:
+        conversations += _irc(irc, args, context)
     if args.pan12:
         from bot.learning.pan12 import iter_pan12, read_predator_ids
 
@@ -114,6 +132,26 @@ def gather(args: argparse.Namespace, context: Context) -> tuple[list[Conversatio
     if not conversations:
         raise UsageError("nothing to train on: give JSONL files, --pan12 or --from-store")
     return conversations, weights
+
+
+def _irc(directory: Path, args: argparse.Namespace, context: Context) -> list[Conversation]:
+    from datetime import timedelta
+
+    from bot.learning.corpora import InputError
+    from bot.learning.irc import irc_negatives
+
+    if args.irc_every < 1:
+        raise UsageError("--irc-every must be at least 1")
+    split = directory / "train.jsonl.gz"
+    if not split.is_file():
+        raise UsageError(f"--irc: {split} not found (the IRC corpus directory has train.jsonl.gz)")
+    gap = timedelta(seconds=context.settings.detection.pair_gap_seconds)
+    try:
+        found = irc_negatives(split, gap, args.irc_every)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"IRC: {len(found)} benign pair conversations from {split}", file=sys.stderr)
+    return found
 
 
 async def _from_store(context: Context) -> list[Conversation]:

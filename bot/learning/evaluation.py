@@ -15,7 +15,11 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from bot.config import Thresholds
 from bot.learning.offline import ScoredConversation
+from bot.models import Level
+
+RELIABILITY_BINS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,11 @@ class Metrics:
     """Median of alert_at / length over true positives (0.5 = the middle)."""
     false_alarm_rate: float
     """Share of non-grooming conversations that alerted."""
+    levels: dict[str, dict[str, float | int | None]]
+    """For each level, the conversations whose peak score reached it (and no higher),
+    and the share of them that were grooming (precision at that level)."""
+    reliability: list[dict[str, float | int | None]]
+    """Peak scores in ten bins: conversations, mean peak, share that were grooming."""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -78,7 +87,47 @@ def default_penalty_p(lengths: Sequence[int]) -> float:
     return math.log(3) / max(median - 1, 1)
 
 
-def evaluate(results: Sequence[ScoredConversation], penalty_p: float | None = None) -> Metrics:
+def level_precision(
+    labelled: Sequence[ScoredConversation], thresholds: Thresholds
+) -> dict[str, dict[str, float | int | None]]:
+    table: dict[str, dict[str, float | int | None]] = {}
+    for level in (Level.WATCH, Level.HIGH, Level.CRITICAL):
+        reached = [r for r in labelled if thresholds.level_for(r.peak) is level]
+        grooming = sum(r.label == "grooming" for r in reached)
+        table[level.value] = {
+            "conversations": len(reached),
+            "grooming": grooming,
+            "precision": grooming / len(reached) if reached else None,
+        }
+    return table
+
+
+def reliability(
+    labelled: Sequence[ScoredConversation], bins: int = RELIABILITY_BINS
+) -> list[dict[str, float | int | None]]:
+    rows: list[dict[str, float | int | None]] = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [r for r in labelled if low <= r.peak < high or (b == bins - 1 and r.peak >= high)]
+        rows.append(
+            {
+                "from": low,
+                "to": high,
+                "conversations": len(inside),
+                "mean_peak": statistics.fmean(r.peak for r in inside) if inside else None,
+                "grooming_rate": (
+                    sum(r.label == "grooming" for r in inside) / len(inside) if inside else None
+                ),
+            }
+        )
+    return rows
+
+
+def evaluate(
+    results: Sequence[ScoredConversation],
+    penalty_p: float | None = None,
+    thresholds: Thresholds | None = None,
+) -> Metrics:
     labelled = [r for r in results if r.label is not None]
     truth = [r.label == "grooming" for r in labelled]
     tp = sum(1 for r, t in zip(labelled, truth, strict=True) if t and r.alert)
@@ -109,4 +158,6 @@ def evaluate(results: Sequence[ScoredConversation], penalty_p: float | None = No
             statistics.median((r.alert_at or 0) / max(r.length, 1) for r in hits) if hits else None
         ),
         false_alarm_rate=fp / negatives if negatives else 0.0,
+        levels=level_precision(labelled, thresholds or Thresholds()),
+        reliability=reliability(labelled),
     )

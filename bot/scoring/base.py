@@ -9,15 +9,19 @@ a scorer can be swapped without touching them.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.models import AgeBand, Message, Signal
 from bot.scoring import signals as sig
 from bot.scoring.normalize import normalize
-from bot.scoring.state import ConversationState, Observation
+from bot.scoring.state import AIMED, TURN_CHARS, ConversationState, Observation, TurnLine
+
+MICRO = 1_000_000
+"""Text contributions are kept as integers (millionths) so running sums are exact."""
 
 _QUESTION_WORDS = (
     "who ",
@@ -52,7 +56,9 @@ class Risk:
 class Scorer(Protocol):
     name: str
 
-    def observe(self, message: Message, seq: int) -> Observation: ...
+    def observe(self, message: Message, state: ConversationState) -> Observation:
+        """The observation of ``message`` as the next message of ``state`` (not added)."""
+        ...
 
     def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
         """``reach``: for each author, how many other people they approached recently."""
@@ -81,25 +87,71 @@ def age_answer(normalized: str) -> int | None:
     return age if 6 <= age <= 79 else None
 
 
-def base_observation(message: Message, seq: int, text_sum: int = 0) -> Observation:
+TEXT_EVIDENCE = 1.5
+"""A line whose text adds at least this much to its author's text score (logit) keeps
+its quote as a "wording" reason, so a text-driven alert shows the lines behind it."""
+
+
+def observe(
+    message: Message, state: ConversationState, contribution: Callable[[str], int] | None = None
+) -> Observation:
+    """The observation of ``message`` in ``state``: its signals and text, read together
+    with the earlier lines of its author's turn (see ``state.py``).
+
+    ``contribution``: the text model's contribution of a normalised text, in millionths
+    (none for the rule scorer).
+    """
     normalized = normalize(message.text)
-    hits = sig.detect(normalized)
+    author = message.author.user_id
+    earlier = state.open_turn(author, message.ts)
+    kept: list[TurnLine] = []
+    size = len(normalized)
+    for line in reversed(earlier):
+        size += len(line.normalized) + 1
+        if size > TURN_CHARS:
+            break
+        kept.append(line)
+    kept.reverse()
+    own = sig.detect(normalized)
+    if kept:
+        reading = " ".join([*(line.normalized for line in kept), normalized])
+        # The line alone adds its own tactics and facts ("13 here" after "hey"), but not
+        # context: "mom" on its own line after "i can ask my" is not family talk.
+        mine = (hit for hit in own if hit.name not in sig.CONTEXT_NAMES)
+        found = {hit.name: hit for hit in (*sig.detect(reading), *mine)}
+        prior = earlier[-1]
+        names = frozenset(found)
+        hits = tuple(hit for name, hit in found.items() if name not in prior.names)
+        total = contribution(reading) if contribution else 0
+        text = total - prior.contribution
+        shown = " / ".join([*(line.text for line in kept), message.text])
+    else:
+        names = frozenset(hit.name for hit in own)
+        hits = own
+        total = text = contribution(normalized) if contribution else 0
+        shown = message.text
+    if text >= TEXT_EVIDENCE * MICRO:
+        hits = (*hits, sig.Hit(sig.WORDING, 0.0))
     age = age_answer(normalized)
+    aimed = any(hit.name in AIMED for hit in hits)
     # Only a message that can become evidence keeps a quote and a link: the window of
     # an ordinary conversation stays small.
     evidence = bool(hits) or age is not None
     return Observation(
-        seq=seq,
+        seq=state.next_seq,
         message_id=message.message_id,
-        author_id=message.author.user_id,
+        author_id=author,
         ts=message.ts,
         hits=hits,
         is_question=is_question(normalized),
-        text_sum=text_sum,
-        quote=sig.quote(message.text) if evidence else "",
+        text_sum=text,
+        quote=sig.quote(shown) if evidence else "",
         channel_id=message.channel_id,
         link=message.link if evidence else None,
         age_answer=age,
+        continues_turn=bool(earlier),
+        target=state.addressee(author, message.reply_to, message.mentions) if aimed else None,
+        line=TurnLine(message.ts, normalized, message.text, names, total),
     )
 
 
@@ -139,10 +191,29 @@ def age_view(state: ConversationState, author: str) -> AgeView:
     )
 
 
-def evidence(state: ConversationState, author: str, limit: int = 8) -> tuple[Signal, ...]:
-    """The signals behind a risk: each tactic of ``author`` with its first message, and
-    the other side's age disclosures (why we think they are a child)."""
+def child_present(state: ConversationState, author: str) -> bool:
+    """Whether a minor is known or likely on the other side of ``author``'s conversation
+    (a platform age band, a disclosed age, school-age talk) and ``author`` is not known
+    to be a child: when sexualised talk counts toward grooming."""
+    ages = age_view(state, author)
+    return ages.partner_minor and not ages.self_minor
+
+
+def evidence(
+    state: ConversationState,
+    author: str,
+    counts: Callable[[str], bool] | None = None,
+    limit: int = 8,
+) -> tuple[Signal, ...]:
+    """The reasons behind a risk: each tactic of ``author`` that counts with its first
+    message, the lines whose wording drove the text score, and the other side's age
+    disclosures (why we think they are a child).
+
+    ``counts``: whether a signal counts for the scorer (a learned model counts only the
+    signals it was trained on); sexualised talk counts only with a child present.
+    """
     found: list[tuple[int, Signal]] = []
+    child = None
     for who, totals in state.authors.items():
         for name, seqs in totals.tactic_seqs.items():
             if not seqs:
@@ -153,11 +224,18 @@ def evidence(state: ConversationState, author: str, limit: int = 8) -> tuple[Sig
                 continue
             if name in sig.CONTEXT_NAMES:
                 continue  # context against grooming is never a reason for an alert
-            obs = state.observation(seqs[0])
-            if obs is None:
+            if counts is not None and name in sig.TACTIC_SIGNALS and not counts(name):
                 continue
-            weight = _weight(name)
-            found.append((obs.seq, Signal(name, weight, obs.message_id, obs.quote, who)))
+            if name == sig.SEXUAL_CONTENT:
+                child = child_present(state, author) if child is None else child
+                if not child:
+                    continue
+            shown = seqs if name == sig.WORDING else [seqs[0]]
+            for seq in itertools.islice(shown, 2):
+                obs = state.observation(seq)
+                if obs is not None:
+                    signal = Signal(name, _weight(name), obs.message_id, obs.quote, who)
+                    found.append((obs.seq, signal))
     found.sort(key=lambda item: (-item[1].weight, item[1].name, item[0]))
     return tuple(signal for _, signal in found[:limit])
 
@@ -166,4 +244,6 @@ def _weight(name: str) -> float:
     tactic = sig.TACTICS_BY_NAME.get(name)
     if tactic is not None:
         return tactic.weight
+    if name == sig.WORDING:
+        return sig.WORDING_WEIGHT
     return sig.SEXUAL_CONTENT_WEIGHT if name == sig.SEXUAL_CONTENT else 0.0

@@ -14,18 +14,17 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterable
 
 from bot.scoring import signals as sig
-from bot.scoring.base import age_view
+from bot.scoring.base import age_view, child_present
 from bot.scoring.state import ConversationState
 
 _WORD = re.compile(r"[a-z0-9']+|[?!]")
 MAX_WORDS = 120
 """Long messages contribute features from their first words only: bounded cost."""
 TEXT_PRIOR_MESSAGES = 3
-"""The text score of an author with n messages is shrunk by n / (n + 3): one or two
-messages of text are weak evidence. Without it, a single unusual line ("oh so NOW you
+"""The text score of an author with n turns is shrunk by n / (n + 3): one or two
+turns of text are weak evidence. Without it, a single unusual line ("oh so NOW you
 need me") could push a sibling's chat over the threshold at message 2."""
 
 TACTIC_NAMES = (
@@ -49,6 +48,21 @@ def text_features(normalized: str) -> set[str]:
     return features
 
 
+MONOTONE = frozenset(
+    {
+        "text",
+        "text_x_partner_minor",
+        "distinct_tactics",
+        "distinct_stages",
+        "max_stage",
+        "tactics_x_partner_minor",
+        *(f"t:{name}" for name in TACTIC_NAMES),
+    }
+)
+"""Features that grow with the evidence of grooming: training keeps their weights
+non-negative, so another warning sign (or another repeat) never lowers a score."""
+
+
 def author_feature_names() -> list[str]:
     names = [
         "text",
@@ -56,7 +70,6 @@ def author_feature_names() -> list[str]:
         "distinct_tactics",
         "distinct_stages",
         "max_stage",
-        "stage_order",
         "partner_minor",
         "partner_adult",
         "self_adult",
@@ -81,29 +94,49 @@ def author_feature_names() -> list[str]:
     return names
 
 
+def counted_tactics(
+    state: ConversationState, author: str, known: frozenset[str] | None = None
+) -> list[str]:
+    """The tactics of ``author`` that count: known to the model (trained on), and
+    sexualised talk only with a child present."""
+    totals = state.authors[author]
+    present = [n for n in TACTIC_NAMES if totals.count(n) and (known is None or n in known)]
+    if sig.SEXUAL_CONTENT in present and not child_present(state, author):
+        present.remove(sig.SEXUAL_CONTENT)
+    return present
+
+
 def author_features(
-    state: ConversationState, author: str, text_scale: float, reach: int
+    state: ConversationState,
+    author: str,
+    text_scale: float,
+    reach: int,
+    known: frozenset[str] | None = None,
 ) -> list[float]:
     """Conversation features of one author, in ``author_feature_names()`` order.
 
     ``text_scale``: the text model's normalised score for this author, passed in
-    because it depends on the model's weights.
+    because it depends on the model's weights. ``known``: the tactics the model was
+    trained on (a tactic it never saw counts for nothing, not even as "another
+    tactic"); ``None`` counts all of them (while training decides which are known).
     """
     totals = state.authors[author]
-    present = [n for n in TACTIC_NAMES if totals.count(n)]
+    present = counted_tactics(state, author, known)
     stages = {STAGES[n] for n in present}
     ages = age_view(state, author)
     total_messages = state.message_count or 1
     partner_minor = float(ages.partner_minor and not ages.self_minor)
     distinct = len(present)
-    text_scale *= totals.messages / (totals.messages + TEXT_PRIOR_MESSAGES)
+    turns = totals.turns
+    text_scale *= turns / (turns + TEXT_PRIOR_MESSAGES)
+    others = [t for a, t in state.authors.items() if a != author]
+    received = state.received
     return [
         text_scale,
         text_scale * partner_minor,
         math.log1p(distinct),
         float(len(stages)),
         float(max(stages, default=0)) / 6,
-        _stage_order(totals.tactic_seqs, present),
         partner_minor,
         float(ages.partner_adult),
         float(ages.self_adult),
@@ -118,27 +151,10 @@ def author_features(
         math.log1p(reach),
         float(total_messages < 4),
         math.log1p(totals.count("concern_report")),
-        math.log1p(sum(t.count("concern_report") for a, t in state.authors.items() if a != author)),
+        math.log1p(received.get((author, "concern_report"), 0)),
         math.log1p(totals.count("parent_involvement")),
-        math.log1p(sum(t.count("discomfort") for a, t in state.authors.items() if a != author)),
+        math.log1p(received.get((author, "discomfort"), 0)),
         math.log1p(sum(t.count("surprise") for t in state.authors.values())),
-        math.log1p(sum(t.count("family_address") for a, t in state.authors.items() if a != author)),
-        *(float(math.log1p(totals.count(n))) for n in TACTIC_NAMES),
+        math.log1p(sum(t.count("family_address") for t in others)),
+        *(float(math.log1p(totals.count(n))) if n in present else 0.0 for n in TACTIC_NAMES),
     ]
-
-
-def _stage_order(tactic_seqs: dict, present: Iterable[str]) -> float:
-    """How far the first appearances of tactics follow the grooming stage order
-    (Kendall-style agreement in -1..1; 0 when fewer than two tactics)."""
-    firsts = sorted((tactic_seqs[n][0], STAGES[n]) for n in present)
-    if len(firsts) < 2:
-        return 0.0
-    agree = disagree = 0
-    for i in range(len(firsts)):
-        for j in range(i + 1, len(firsts)):
-            if firsts[i][1] < firsts[j][1]:
-                agree += 1
-            elif firsts[i][1] > firsts[j][1]:
-                disagree += 1
-    pairs = agree + disagree
-    return (agree - disagree) / pairs if pairs else 0.0

@@ -15,6 +15,7 @@ model file from elsewhere cannot execute anything when loaded.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 from collections.abc import Mapping
@@ -24,15 +25,23 @@ from pathlib import Path
 from typing import Any
 
 from bot.models import Message
-from bot.scoring.base import Risk, base_observation, evidence
-from bot.scoring.features import author_feature_names, author_features, text_features
-from bot.scoring.normalize import normalize
+from bot.scoring.base import MICRO, Risk, child_present, evidence, observe
+from bot.scoring.features import (
+    author_feature_names,
+    author_features,
+    counted_tactics,
+    text_features,
+)
 from bot.scoring.state import ConversationState, Observation
 
-FORMAT = "watchkeeper-model/1"
+FORMAT = "watchkeeper-model/2"
 SHIPPED = "data/model.json.gz"
-MICRO = 1_000_000
-"""Text contributions are kept as integers (millionths) so running sums are exact."""
+ONE_SIGN_CAP = 0.45
+"""An author whose warning signs all come from one message, with no child known or
+likely on the other side, scores at most this: one sign is a reason to look, not an
+alert (the default alert threshold is 0.5)."""
+
+__all__ = ["MICRO", "ModelScorer", "ModelWeights", "load_weights", "shipped_model_available"]
 
 
 def shipped_model_available() -> bool:
@@ -50,6 +59,11 @@ class ModelWeights:
     coef: list[float]
     intercept: float
     metadata: dict[str, Any]
+    signals: list[str]
+    """The tactics seen in training: only these count."""
+    calibration: list[tuple[float, float]]
+    """Isotonic map from the raw probability to a calibrated one, as (raw, calibrated)
+    knots fitted on conversations the model was not trained on; empty: identity."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +75,8 @@ class ModelWeights:
                 "scales": self.scales,
                 "coef": self.coef,
                 "intercept": self.intercept,
+                "signals": self.signals,
+                "calibration": [list(knot) for knot in self.calibration],
             },
             "metadata": self.metadata,
         }
@@ -81,6 +97,8 @@ class ModelWeights:
             coef=[float(v) for v in conv["coef"]],
             intercept=float(conv["intercept"]),
             metadata=dict(data.get("metadata", {})),
+            signals=[str(name) for name in conv["signals"]],
+            calibration=[(float(a), float(b)) for a, b in conv.get("calibration", [])],
         )
 
     def save(self, path: Path) -> None:
@@ -111,6 +129,8 @@ class ModelScorer:
         self._intercept = weights.intercept - sum(
             c * m / s for c, m, s in zip(weights.coef, weights.means, weights.scales, strict=True)
         )
+        self._known = frozenset(weights.signals)
+        self._knots = weights.calibration
 
     @classmethod
     def load(cls, path: Path | None = None) -> ModelScorer:
@@ -120,20 +140,37 @@ class ModelScorer:
         weights = self._text
         return sum(weights.get(feature, 0) for feature in text_features(normalized))
 
-    def observe(self, message: Message, seq: int) -> Observation:
-        normalized = normalize(message.text)
-        return base_observation(message, seq, self.text_contribution(normalized))
+    def observe(self, message: Message, state: ConversationState) -> Observation:
+        return observe(message, state, self.text_contribution)
 
-    def text_score(self, text_sum: int, messages: int) -> float:
-        """The text model's logit for an author: intercept + w . (sum of x) / sqrt(n)."""
-        return self.weights.text_intercept + (text_sum / MICRO) / math.sqrt(max(messages, 1))
+    def counts(self, name: str) -> bool:
+        """Whether a tactic counts: the model saw it in training."""
+        return name in self._known
 
-    def author_probability(self, state: ConversationState, author: str, reach: int) -> float:
+    def text_score(self, text_sum: float, turns: int) -> float:
+        """The text model's logit for an author: intercept + w . (sum of x) / sqrt(turns)."""
+        return self.weights.text_intercept + (text_sum / MICRO) / math.sqrt(max(turns, 1))
+
+    def raw_probability(self, state: ConversationState, author: str, reach: int) -> float:
+        """The conversation model's probability, before the caps and calibration."""
         totals = state.authors[author]
-        text = self.text_score(totals.text_sum, totals.messages)
-        values = author_features(state, author, text, reach)
+        text = self.text_score(totals.text_sum, totals.turns)
+        values = author_features(state, author, text, reach, self._known)
         z = self._intercept + sum(c * v for c, v in zip(self._coef, values, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def author_probability(self, state: ConversationState, author: str, reach: int) -> float:
+        p = calibrate(self.raw_probability(state, author, reach), self._knots)
+        if p > ONE_SIGN_CAP and not child_present(state, author):
+            totals = state.authors[author]
+            seqs = {
+                s
+                for n in counted_tactics(state, author, self._known)
+                for s in totals.tactic_seqs[n]
+            }
+            if len(seqs) <= 1:
+                p = ONE_SIGN_CAP
+        return p
 
     def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
         best_author, best = None, 0.0
@@ -143,4 +180,16 @@ class ModelScorer:
                 best_author, best = author, p
         if best_author is None:
             return Risk(0.0, None, ())
-        return Risk(round(best, 4), best_author, evidence(state, best_author))
+        return Risk(round(best, 4), best_author, evidence(state, best_author, self.counts))
+
+
+def calibrate(p: float, knots: list[tuple[float, float]]) -> float:
+    """Piecewise-linear interpolation through the isotonic knots (identity if none)."""
+    if not knots:
+        return p
+    if p <= knots[0][0]:
+        return knots[0][1]
+    for (x0, y0), (x1, y1) in itertools.pairwise(knots):
+        if p <= x1:
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+    return knots[-1][1]

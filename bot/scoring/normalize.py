@@ -193,6 +193,9 @@ _PLAIN_SPEAK = re.compile(
     )
     + r")(?![a-z])"
 )
+# Stray symbols standing between two words ("dont * tell", "dont :) tell"): dropped, so
+# they do not break a phrase. "?" and "!" are kept (they mean something), and "<3".
+_STRAY = re.compile(r"(?<=[a-z0-9']) (?:[^a-z0-9\s?!<]+ )+(?=[a-z0-9])")
 
 
 def normalize(text: str) -> str:
@@ -224,17 +227,30 @@ def _normalize(text: str) -> str:
     else:
         text = _WORD_WITH_SYMBOLS.sub(_decode_word, text)
     text = _REPEATS.sub(r"\1\1", text)
-    return " ".join(text.split())  # the same whitespace as ``\s``, collapsed and trimmed
+    # the same whitespace as ``\s``, collapsed and trimmed; then stray symbols dropped
+    return _STRAY.sub(" ", " ".join(text.split()))
 
 
 def _unicode_fold(text: str) -> str:
     text = text.translate(_INVISIBLE)
+    text = _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
     text = unicodedata.normalize("NFKC", text)
-    # Drop combining marks (accents stacked to disguise letters), keep base letters.
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    # Drop combining marks (accents stacked to disguise letters), keep base letters;
+    # other emoji and pictographs become spaces, so "dont 🙃 tell anyone" reads whole.
+    text = "".join(_fold_char(ch) for ch in unicodedata.normalize("NFD", text))
     text = text.lower().translate(_LOOKALIKES)
-    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
-    return _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
+    return text.replace("’", "'").replace("‘", "'").replace("`", "'")
+
+
+def _fold_char(ch: str) -> str:
+    if ch.isascii():
+        return ch
+    if unicodedata.combining(ch):
+        return ""
+    category = unicodedata.category(ch)
+    if category in ("So", "Sk", "Co", "Cs") or ch == "\ufe0f":
+        return " "
+    return ch
 
 
 def _join_spaced(match: re.Match[str]) -> str:

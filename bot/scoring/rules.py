@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from bot.models import Message
 from bot.scoring import signals as sig
-from bot.scoring.base import Risk, age_view, base_observation, evidence
+from bot.scoring.base import Risk, age_view, evidence, observe
 from bot.scoring.state import ConversationState, Observation
 
 SINGLE_TACTIC_CAP = 0.45
@@ -21,8 +21,8 @@ SINGLE_TACTIC_CAP = 0.45
 class RuleScorer:
     name = "rules"
 
-    def observe(self, message: Message, seq: int) -> Observation:
-        return base_observation(message, seq)
+    def observe(self, message: Message, state: ConversationState) -> Observation:
+        return observe(message, state)
 
     def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
         best_author, best = None, 0.0
@@ -36,7 +36,7 @@ class RuleScorer:
 
     def author_risk(self, state: ConversationState, author: str, reach: int) -> float:
         totals = state.authors[author]
-        tactics = [n for n in totals.distinct() if n not in sig.DISCLOSURES + sig.CONTEXT_NAMES]
+        tactics = [n for n in totals.distinct() if n in sig.TACTIC_SIGNALS]
         if not tactics:
             return 0.0
         ages = age_view(state, author)

@@ -35,6 +35,9 @@ __all__ = [
     "SIGNAL_NAMES",
     "TACTICS",
     "TACTICS_BY_NAME",
+    "TACTIC_SIGNALS",
+    "WORDING",
+    "WORDING_WEIGHT",
     "Hit",
     "Tactic",
     "detect",
@@ -48,6 +51,13 @@ DISCLOSURES = ("minor_disclosure", "adult_disclosure")
 SEXUAL_CONTENT = "sexual_content"
 SEXUAL_CONTENT_WEIGHT = 0.5
 SIGNAL_NAMES = (*tuple(t.name for t in TACTICS), SEXUAL_CONTENT)
+TACTIC_SIGNALS = frozenset(
+    (*(t.name for t in TACTICS if t.name not in DISCLOSURES), SEXUAL_CONTENT)
+)
+"""The signals that are tactics (evidence of grooming), not facts or context."""
+WORDING = "wording"
+"""Not a pattern: a line whose wording weighed strongly in the text model's score."""
+WORDING_WEIGHT = 0.3
 
 
 @dataclass(frozen=True, slots=True)

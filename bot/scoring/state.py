@@ -4,7 +4,14 @@ The state keeps one small ``Observation`` per message in the window (signals,
 whether it was a question, the text model's partial sum) and running totals per
 author. Adding a message adds its observation to the totals; a message leaving the
 window subtracts it. So the totals always equal what a from-scratch pass over the
-same window would compute, and scoring reads only the totals.
+same window would compute (read with the few messages before it as context), and
+scoring reads only the totals.
+
+People often type one thought as several short lines. Consecutive lines of one
+author a few seconds apart form a *turn*: signals and text are read over the turn's
+last lines joined (``OpenTurn``), and each line is credited with what it adds, so a
+phrase split across lines is still found while every line keeps its own observation
+(id, link, position in the window).
 """
 
 from __future__ import annotations
@@ -12,14 +19,39 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.models import AgeBand
 from bot.scoring.signals import Hit
 
 ANSWER_LOOKBACK = 4
 """How many earlier messages a bare age may answer."""
+TURN_GAP = timedelta(seconds=20)
+"""Lines of one author at most this far apart belong to one turn."""
+TURN_LINES = 6
+"""A line is read together with at most this many lines of its turn (itself included)."""
+TURN_CHARS = 320
+"""... and with no more of them than fit in this many characters."""
+CONTEXT_MESSAGES = max(ANSWER_LOOKBACK, TURN_LINES)
+"""How many messages back an observation may look (a bare age, a turn, who a message
+is aimed at): a from-scratch score of a window reads this many messages before it as
+context, and equals the incremental score."""
+AIMED = frozenset({"discomfort", "concern_report"})
+"""Signals that count for the person they are aimed at, not for the room."""
 _AGE_TALK = frozenset({"age_probe", "minor_disclosure", "adult_disclosure"})
+
+
+@dataclass(frozen=True, slots=True)
+class TurnLine:
+    """One line of an open turn, kept only while the turn may continue."""
+
+    ts: datetime
+    normalized: str
+    text: str
+    names: frozenset[str]
+    """The signals found in this line's reading (its turn's lines up to it, joined)."""
+    contribution: int
+    """The text model's contribution of that reading."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +71,20 @@ class Observation:
     link: str | None = None
     age_answer: int | None = None
     """A bare number like "13" or "14 wbu": an age only if it answers an age question."""
+    continues_turn: bool = False
+    """This line continues its author's turn (same author, a few seconds later)."""
+    target: str | None = None
+    """For discomfort and reports: the author they are aimed at (reply, mention, or the
+    last other speaker)."""
+    line: TurnLine | None = field(default=None, compare=False, repr=False)
+    """The line's text, handed to ``ConversationState.add`` for the open turn and then
+    dropped: the window keeps no text."""
 
 
 @dataclass(slots=True)
 class AuthorTotals:
     messages: int = 0
+    turns: int = 0
     questions: int = 0
     text_sum: float = 0.0
     tactic_seqs: dict[str, deque[int]] = field(default_factory=dict)
@@ -66,6 +107,11 @@ class ConversationState:
     """Age bands the platform gave (roles, profile); not inferred from text."""
     first_author: str | None = None
     next_seq: int = 0
+    received: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(author, signal) -> how many messages in the window aim that signal at them."""
+    turn_author: str | None = None
+    turn: deque[TurnLine] = field(default_factory=deque)
+    """The last lines of the open turn (at most ``TURN_LINES``), newest last."""
 
     def add(
         self, observation: Observation, age_band: AgeBand = AgeBand.UNKNOWN
@@ -74,6 +120,12 @@ class ConversationState:
         if age_band is not AgeBand.UNKNOWN:
             self.age_bands[observation.author_id] = age_band
         observation = self._with_answered_age(observation)
+        if observation.line is not None:
+            self._extend_turn(observation)
+            observation = replace(observation, line=None)
+        else:
+            self.turn.clear()
+            self.turn_author = None
         self.observations.append(observation)
         self.next_seq = observation.seq + 1
         totals = self.authors.get(observation.author_id)
@@ -82,14 +134,55 @@ class ConversationState:
         if self.first_author is None:
             self.first_author = observation.author_id
         totals.messages += 1
+        totals.turns += not observation.continues_turn
         totals.questions += observation.is_question
         totals.text_sum += observation.text_sum
         for hit in observation.hits:
             totals.tactic_seqs.setdefault(hit.name, deque()).append(observation.seq)
+            if observation.target is not None and hit.name in AIMED:
+                key = (observation.target, hit.name)
+                self.received[key] = self.received.get(key, 0) + 1
         evicted = []
         while len(self.observations) > self.max_messages:
             evicted.append(self.evict_oldest())
         return evicted
+
+    def _extend_turn(self, observation: Observation) -> None:
+        assert observation.line is not None
+        if not observation.continues_turn:
+            self.turn.clear()
+            self.turn_author = observation.author_id
+        self.turn.append(observation.line)
+        while len(self.turn) > TURN_LINES:
+            self.turn.popleft()
+
+    def open_turn(self, author: str, ts: datetime) -> tuple[TurnLine, ...]:
+        """The earlier lines of ``author``'s turn that a line at ``ts`` continues.
+
+        The newest lines that fit in ``TURN_CHARS`` (with the new line's share left to
+        the caller), at most ``TURN_LINES - 1`` of them; empty if the line starts a turn.
+        """
+        if author != self.turn_author or not self.turn:
+            return ()
+        if ts - self.turn[-1].ts > TURN_GAP or ts < self.turn[-1].ts:
+            return ()
+        lines = list(itertools.islice(reversed(self.turn), TURN_LINES - 1))
+        lines.reverse()
+        return tuple(lines)
+
+    def addressee(self, author: str, reply_to: str | None, mentions: tuple[str, ...]) -> str | None:
+        """Who a message of ``author`` is aimed at: the author of the message it replies
+        to, else someone it mentions, else the last other speaker; looking back at most
+        ``CONTEXT_MESSAGES`` messages."""
+        recent = list(itertools.islice(reversed(self.observations), CONTEXT_MESSAGES))
+        if reply_to is not None:
+            for earlier in recent:
+                if earlier.message_id == reply_to and earlier.author_id != author:
+                    return earlier.author_id
+        for mentioned in mentions:
+            if mentioned != author:
+                return mentioned
+        return next((e.author_id for e in recent if e.author_id != author), None)
 
     def _with_answered_age(self, observation: Observation) -> Observation:
         """ "13" soon after someone else asked an age (or gave theirs) is an age.
@@ -119,10 +212,18 @@ class ConversationState:
         old = self.observations.popleft()
         totals = self.authors[old.author_id]
         totals.messages -= 1
+        totals.turns -= not old.continues_turn
         totals.questions -= old.is_question
         totals.text_sum -= old.text_sum
         for hit in old.hits:
             totals.tactic_seqs[hit.name].popleft()
+            if old.target is not None and hit.name in AIMED:
+                key = (old.target, hit.name)
+                left = self.received[key] - 1
+                if left:
+                    self.received[key] = left
+                else:
+                    del self.received[key]
         if totals.messages == 0:
             del self.authors[old.author_id]
         self.first_author = self.observations[0].author_id if self.observations else None

@@ -19,7 +19,7 @@ from bot.learning.pan12 import iter_pan12, read_predator_ids
 from bot.learning.train import TrainOptions, train
 from bot.models import AgeBand, Message, Participant
 from bot.scoring.model import ModelScorer, ModelWeights, load_weights
-from bot.scoring.state import ANSWER_LOOKBACK, ConversationState
+from bot.scoring.state import CONTEXT_MESSAGES, ConversationState
 
 ROOT = Path(__file__).parents[3]
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -27,7 +27,8 @@ LINES = [
     "hey how was school", "how old r u btw", "13", "ur so mature for ur age",
     "dont tell anyone we talk ok", "add me on snap", "lol ok", "send me a selfie",
     "what game are you playing", "minecraft with my cousin", "nice, gg", "are ur parents home",
-    "14, freshman", "how old is everyone", "15", "im 12",
+    "14, freshman", "how old is everyone", "15", "im 12", "dont", "tell anyone", "ok 🙃",
+    "leave me alone", "stop",
 ]  # fmt: skip
 
 SCORER = ModelScorer.load()
@@ -47,24 +48,27 @@ def test_incremental_score_equals_a_from_scratch_score_of_the_window(items, wind
     live = ConversationState(max_messages=window)
     messages = [make(i, author, text) for i, (author, text) in enumerate(items)]
     for message in messages:
-        live.add(SCORER.observe(message, live.next_seq))
+        live.add(SCORER.observe(message, live))
     # From scratch: the same window, read with the messages just before it as context
-    # (a bare "13" is an age only when it answers an age question shortly before).
+    # (a bare "13" is an age only when it answers an age question shortly before; a
+    # line is read with the earlier lines of its turn).
     fresh = ConversationState(max_messages=window)
-    start = max(0, len(messages) - window - ANSWER_LOOKBACK)
+    start = max(0, len(messages) - window - CONTEXT_MESSAGES)
+    fresh.next_seq = start
     for seq in range(start, len(messages)):
-        fresh.add(SCORER.observe(messages[seq], seq))
+        fresh.add(SCORER.observe(messages[seq], fresh))
     assert [o.seq for o in fresh.observations] == [o.seq for o in live.observations]
     assert SCORER.risk(live) == SCORER.risk(fresh)
-    assert {a: (t.messages, t.text_sum) for a, t in live.authors.items()} == {
-        a: (t.messages, t.text_sum) for a, t in fresh.authors.items()
+    assert {a: (t.messages, t.turns, t.text_sum) for a, t in live.authors.items()} == {
+        a: (t.messages, t.turns, t.text_sum) for a, t in fresh.authors.items()
     }
+    assert live.received == fresh.received
 
 
 def test_a_bare_age_answers_an_age_question() -> None:
     state = ConversationState()
     for i, (author, text) in enumerate([("a", "how old r u"), ("b", "13"), ("b", "12")]):
-        state.add(SCORER.observe(make(i, author, text), i))
+        state.add(SCORER.observe(make(i, author, text), state))
     assert state.authors["b"].count("minor_disclosure") == 1  # "12" answered nothing
 
 
@@ -73,7 +77,7 @@ def test_a_round_of_ages_in_a_channel_is_read() -> None:
     lines = [("a", "how old is everyone here"), ("b", "14 lol"), ("c", "13 turning 14 in march"),
              ("d", "15, freshman"), ("e", "gg"), ("e", "what map"), ("e", "16")]  # fmt: skip
     for i, (author, text) in enumerate(lines):
-        state.add(SCORER.observe(make(i, author, text), i))
+        state.add(SCORER.observe(make(i, author, text), state))
     assert [state.authors[x].count("minor_disclosure") for x in "bcde"] == [1, 1, 1, 0]
 
 
@@ -81,7 +85,7 @@ def test_ages_exchanged_both_ways_are_disclosures() -> None:
     state = ConversationState()
     lines = [("a", "how old are u"), ("b", "36 u? 😅"), ("a", "39")]
     for i, (author, text) in enumerate(lines):
-        state.add(SCORER.observe(make(i, author, text), i))
+        state.add(SCORER.observe(make(i, author, text), state))
     assert state.authors["b"].count("adult_disclosure") == 1
     assert state.authors["a"].count("adult_disclosure") == 1
 
@@ -91,7 +95,7 @@ def test_shipped_model_loads_fast_and_is_plain_json() -> None:
     weights = load_weights()
     assert time.perf_counter() - started < 1.0
     raw = (ROOT / "bot" / "data" / "model.json.gz").read_bytes()
-    assert json.loads(gzip.decompress(raw))["format"] == "watchkeeper-model/1"
+    assert json.loads(gzip.decompress(raw))["format"] == "watchkeeper-model/2"
     assert len(weights.coef) == len(weights.feature_names)
 
 
