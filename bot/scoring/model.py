@@ -32,6 +32,7 @@ from bot.scoring.features import (
     counted_tactics,
     text_features,
 )
+from bot.scoring.signals import WORDING
 from bot.scoring.state import ConversationState, Observation
 
 FORMAT = "watchkeeper-model/2"
@@ -39,7 +40,8 @@ SHIPPED = "data/model.json.gz"
 ONE_SIGN_CAP = 0.45
 """An author whose warning signs all come from one message, with no child known or
 likely on the other side, scores at most this: one sign is a reason to look, not an
-alert (the default alert threshold is 0.5)."""
+alert (the default alert threshold is 0.5). So does an author with nothing to show a
+moderator (no counted tactic, no strongly worded line)."""
 
 __all__ = ["MICRO", "ModelScorer", "ModelWeights", "load_weights", "shipped_model_available"]
 
@@ -161,15 +163,8 @@ class ModelScorer:
 
     def author_probability(self, state: ConversationState, author: str, reach: int) -> float:
         p = calibrate(self.raw_probability(state, author, reach), self._knots)
-        if p > ONE_SIGN_CAP and not child_present(state, author):
-            totals = state.authors[author]
-            seqs = {
-                s
-                for n in counted_tactics(state, author, self._known)
-                for s in totals.tactic_seqs[n]
-            }
-            if len(seqs) <= 1:
-                p = ONE_SIGN_CAP
+        if p > ONE_SIGN_CAP and capped(state, author, self._known):
+            p = ONE_SIGN_CAP
         return p
 
     def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
@@ -181,6 +176,18 @@ class ModelScorer:
         if best_author is None:
             return Risk(0.0, None, ())
         return Risk(round(best, 4), best_author, evidence(state, best_author, self.counts))
+
+
+def capped(state: ConversationState, author: str, known: frozenset[str]) -> bool:
+    """Whether ``author`` is held below the alert threshold: no reason to show (no
+    counted tactic, no strongly worded line), or all their signs in one message with no
+    child known or likely on the other side."""
+    totals = state.authors[author]
+    counted = counted_tactics(state, author, known)
+    signs = {seq for name in counted for seq in totals.tactic_seqs[name]}
+    if not signs and not totals.count(WORDING):
+        return True
+    return len(signs) <= 1 and not child_present(state, author)
 
 
 def calibrate(p: float, knots: list[tuple[float, float]]) -> float:
