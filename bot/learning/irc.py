@@ -10,68 +10,33 @@ tell anyone my password lol" look like in ordinary adult chat.
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import parse_timestamp
+from bot.learning.chatlogs import IRC_DIR_VARIABLE, load_chat_logs
 from bot.learning.corpora import Conversation, InputError, Line
-from bot.models import AgeBand, Message, Participant
+from bot.models import AgeBand, Message
 from bot.tracker import Tracker
 
-ENV = "WATCHKEEPER_IRC_DIR"
-"""Where the corpus lies when no path is given (``../shared/data/irc`` in this project)."""
 CHUNK_POSTS = 40
 MIN_PAIR_MESSAGES = 3
 
 
 def irc_dir(given: str | None) -> Path | None:
-    """The corpus directory: ``given``, else the environment variable, else none."""
-    chosen = given or os.environ.get(ENV)
+    """The corpus directory: ``given``, else ``$WATCHKEEPER_IRC_DIR``, else none (training
+    adds real chat only when asked)."""
+    chosen = given or os.environ.get(IRC_DIR_VARIABLE)
     return Path(chosen) if chosen else None
 
 
-def read_posts(path: Path) -> list[dict]:
-    """The posts of a ``*.jsonl.gz`` split, in log order."""
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as stream:
-            return [json.loads(line) for line in stream if line.strip()]
-    except (OSError, EOFError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable IRC split ({exc})") from None
-
-
-def chunks(posts: list[dict], size: int = CHUNK_POSTS) -> Iterator[list[dict]]:
-    """Consecutive full chunks of ``size`` posts, within one log each."""
-    by_log: dict[str, list[dict]] = {}
-    for post in posts:
-        by_log.setdefault(post["channel"], []).append(post)
-    for log_posts in by_log.values():
-        for start in range(0, len(log_posts) - size + 1, size):
-            yield log_posts[start : start + size]
-
-
-def as_message(post: dict, chunk_id: str) -> Message:
-    return Message(
-        platform="irc",
-        space_id="irc",
-        channel_id=chunk_id,
-        message_id=str(post["id"]),
-        author=Participant(str(post["author"])),
-        text=str(post.get("text") or ""),
-        ts=parse_timestamp(post["ts"]),
-        mentions=tuple(str(m) for m in post.get("mentions") or ()),
-    )
-
-
-def pair_conversations(chunk: list[dict], chunk_id: str, pair_gap: timedelta) -> list[Conversation]:
+def pair_conversations(
+    chunk: list[Message], chunk_id: str, pair_gap: timedelta
+) -> list[Conversation]:
     """The pairs the tracker makes of one chunk, as benign conversations."""
     tracker = Tracker(pair_gap)
     pairs: dict[object, Conversation] = {}
-    for post in chunk:
-        message = as_message(post, chunk_id)
+    for message in chunk:
         key = tracker.route(message)
         if key is None:
             continue
@@ -88,9 +53,18 @@ def pair_conversations(chunk: list[dict], chunk_id: str, pair_gap: timedelta) ->
 def irc_negatives(
     path: Path, pair_gap: timedelta, every: int = 1, size: int = CHUNK_POSTS
 ) -> list[Conversation]:
-    """Benign pair conversations from every ``every``-th chunk of the split at ``path``."""
+    """Benign pair conversations from every ``every``-th chunk of ``size`` consecutive
+    posts (within one log) of the message JSONL at ``path``."""
+    try:
+        logs = load_chat_logs(path)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     found: list[Conversation] = []
-    for index, chunk in enumerate(chunks(read_posts(path), size)):
-        if index % every == 0:
-            found += pair_conversations(chunk, f"irc-{index}", pair_gap)
+    index = 0
+    for log in logs:
+        for start in range(0, len(log.messages) - size + 1, size):
+            if index % every == 0:
+                chunk = log.messages[start : start + size]
+                found += pair_conversations(chunk, f"irc-{index}", pair_gap)
+            index += 1
     return found

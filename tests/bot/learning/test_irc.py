@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.learning.corpora import InputError
-from bot.learning.irc import chunks, irc_dir, irc_negatives
+from bot.learning.irc import irc_dir, irc_negatives
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -22,11 +22,19 @@ def write_split(path: Path, posts: list[tuple[str, str, str, list[str]]]) -> Non
             stream.write(json.dumps(post) + "\n")
 
 
-def test_chunks_are_full_and_stay_within_one_log() -> None:
-    posts = [{"channel": "a", "n": i} for i in range(5)] + [
-        {"channel": "b", "n": i} for i in range(3)
+def test_chunks_are_full_and_stay_within_one_log(tmp_path: Path) -> None:
+    posts = [("a", f"u{i % 2}", f"line {i}", []) for i in range(8)]
+    posts += [("b", f"v{i % 2}", f"line {i}", []) for i in range(3)]
+    split = tmp_path / "train.jsonl.gz"
+    write_split(split, posts)
+    # each chunk starts a fresh tracker: its first line addresses no one yet
+    found = irc_negatives(split, timedelta(seconds=300), size=4)
+    assert [[line.text for line in c.messages] for c in found] == [
+        ["line 1", "line 2", "line 3"],
+        ["line 5", "line 6", "line 7"],
     ]
-    assert [[p["n"] for p in c] for c in chunks(posts, size=2)] == [[0, 1], [2, 3], [0, 1]]
+    every_other = irc_negatives(split, timedelta(seconds=300), every=2, size=4)
+    assert [c.messages[0].text for c in every_other] == ["line 1"]
 
 
 def test_a_chunk_becomes_the_pairs_the_tracker_makes(tmp_path: Path) -> None:
@@ -46,7 +54,7 @@ def test_a_chunk_becomes_the_pairs_the_tracker_makes(tmp_path: Path) -> None:
 def test_a_broken_split_is_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "train.jsonl.gz"
     bad.write_bytes(b"not gzip")
-    with pytest.raises(InputError, match="not a readable IRC split"):
+    with pytest.raises(InputError, match="cannot read"):
         irc_negatives(bad, timedelta(seconds=300))
 
 
