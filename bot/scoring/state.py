@@ -110,7 +110,7 @@ class ConversationState:
     received: dict[tuple[str, str], int] = field(default_factory=dict)
     """(author, signal) -> how many messages in the window aim that signal at them."""
     turn_author: str | None = None
-    turn: deque[TurnLine] = field(default_factory=deque)
+    turn: tuple[TurnLine, ...] = ()
     """The last lines of the open turn (at most ``TURN_LINES``), newest last."""
 
     def add(
@@ -124,7 +124,7 @@ class ConversationState:
             self._extend_turn(observation)
             observation = replace(observation, line=None)
         else:
-            self.turn.clear()
+            self.turn = ()
             self.turn_author = None
         self.observations.append(observation)
         self.next_seq = observation.seq + 1
@@ -149,12 +149,11 @@ class ConversationState:
 
     def _extend_turn(self, observation: Observation) -> None:
         assert observation.line is not None
-        if not observation.continues_turn:
-            self.turn.clear()
+        if observation.continues_turn:
+            self.turn = (*self.turn[1 - TURN_LINES :], observation.line)
+        else:
+            self.turn = (observation.line,)
             self.turn_author = observation.author_id
-        self.turn.append(observation.line)
-        while len(self.turn) > TURN_LINES:
-            self.turn.popleft()
 
     def open_turn(self, author: str, ts: datetime) -> tuple[TurnLine, ...]:
         """The earlier lines of ``author``'s turn that a line at ``ts`` continues.
@@ -166,9 +165,7 @@ class ConversationState:
             return ()
         if ts - self.turn[-1].ts > TURN_GAP or ts < self.turn[-1].ts:
             return ()
-        lines = list(itertools.islice(reversed(self.turn), TURN_LINES - 1))
-        lines.reverse()
-        return tuple(lines)
+        return self.turn[1 - TURN_LINES :]
 
     def addressee(self, author: str, reply_to: str | None, mentions: tuple[str, ...]) -> str | None:
         """Who a message of ``author`` is aimed at: the author of the message it replies
