@@ -18,9 +18,7 @@ each tactic one fast regular expression in ``patterns.py``; this module is the A
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cache
 
 from bot.scoring import lexicon
 from bot.scoring.patterns import Tactic, any_pattern, reference_pattern
@@ -66,10 +64,9 @@ class Hit:
     weight: float
 
 
-@cache
-def _any_sign() -> re.Pattern[str]:
-    """Compiled on first use (about as long as the tactics' own patterns take)."""
-    return any_pattern((*TACTICS, *CONTEXT))
+ANY_SIGN = any_pattern((*TACTICS, *CONTEXT))
+"""Compiled at import, like the tactics' own patterns (about as long again): never
+inside the event loop of a running bot."""
 
 
 def detect(normalized: str) -> tuple[Hit, ...]:
@@ -77,7 +74,7 @@ def detect(normalized: str) -> tuple[Hit, ...]:
     if not normalized:
         return ()
     hits: list[Hit] = []
-    if _any_sign().search(normalized) is not None:
+    if ANY_SIGN.search(normalized) is not None:
         hits = [Hit(t.name, t.weight) for t in TACTICS if t.pattern.search(normalized)]
         context = {t.name for t in CONTEXT if t.pattern.search(normalized)}
         if hits and REPORT_FRAME.search(normalized):

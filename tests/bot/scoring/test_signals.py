@@ -9,10 +9,10 @@ import pytest
 from bot.scoring import lexicon
 from bot.scoring.normalize import normalize
 from bot.scoring.signals import (
+    ANY_SIGN,
     CONTEXT,
     SEXUAL_CONTENT,
     TACTICS,
-    _any_sign,
     detect,
     quote,
     reference_pattern,
@@ -350,4 +350,4 @@ def test_one_scan_matches_exactly_where_some_tactic_does() -> None:
     assert len(lines) > 5000
     for line in lines:
         expected = any(t.pattern.search(line) for t in (*TACTICS, *CONTEXT))
-        assert (_any_sign().search(line) is not None) == expected, line
+        assert (ANY_SIGN.search(line) is not None) == expected, line
