@@ -18,7 +18,9 @@ each tactic one fast regular expression in ``patterns.py``; this module is the A
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 from bot.scoring import lexicon
 from bot.scoring.patterns import Tactic, any_pattern, reference_pattern
@@ -64,9 +66,11 @@ class Hit:
     weight: float
 
 
-ANY_SIGN = any_pattern((*TACTICS, *CONTEXT))
-"""Compiled at import, like the tactics' own patterns (about as long again): never
-inside the event loop of a running bot."""
+@cache
+def any_sign() -> re.Pattern[str]:
+    """Compiled on the first message rather than at import (about as long again as the
+    tactics' own patterns), so that a process is up and answering at once."""
+    return any_pattern((*TACTICS, *CONTEXT))
 
 
 def detect(normalized: str) -> tuple[Hit, ...]:
@@ -74,7 +78,7 @@ def detect(normalized: str) -> tuple[Hit, ...]:
     if not normalized:
         return ()
     hits: list[Hit] = []
-    if ANY_SIGN.search(normalized) is not None:
+    if any_sign().search(normalized) is not None:
         hits = [Hit(t.name, t.weight) for t in TACTICS if t.pattern.search(normalized)]
         context = {t.name for t in CONTEXT if t.pattern.search(normalized)}
         if hits and REPORT_FRAME.search(normalized):
