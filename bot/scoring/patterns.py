@@ -225,14 +225,6 @@ def _compile(parts: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + _trie([f"(?:{p})" for p in parts], True) + ")")
 
 
-def any_pattern(tactics: tuple[Tactic, ...]) -> re.Pattern[str]:
-    """One regex that matches where any of ``tactics`` matches (and nowhere else): the
-    patterns of all of them in one trie, so a single scan over a message rules them all
-    out. Most messages show no tactic, and this costs about a quarter of searching for
-    each tactic in turn."""
-    return _compile(tuple(part for tactic in tactics for part in tactic.parts))
-
-
 def reference_pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
     """The plain alternation that ``_compile`` must be equivalent to (for tests)."""
     return re.compile("|".join(rf"\b(?:{p})" for p in parts))

@@ -18,12 +18,10 @@ each tactic one fast regular expression in ``patterns.py``; this module is the A
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cache
 
 from bot.scoring import lexicon
-from bot.scoring.patterns import Tactic, any_pattern, reference_pattern
+from bot.scoring.patterns import Tactic, reference_pattern
 from bot.scoring.tactics import CONTEXT, CONTEXT_NAMES, REPORT_FRAME, TACTICS
 
 __all__ = [
@@ -66,26 +64,17 @@ class Hit:
     weight: float
 
 
-@cache
-def any_sign() -> re.Pattern[str]:
-    """Compiled on the first message rather than at import (about as long again as the
-    tactics' own patterns), so that a process is up and answering at once."""
-    return any_pattern((*TACTICS, *CONTEXT))
-
-
 def detect(normalized: str) -> tuple[Hit, ...]:
     """Return the signals present in one normalised message, at most one per name."""
     if not normalized:
         return ()
-    hits: list[Hit] = []
-    if any_sign().search(normalized) is not None:
-        hits = [Hit(t.name, t.weight) for t in TACTICS if t.pattern.search(normalized)]
-        context = {t.name for t in CONTEXT if t.pattern.search(normalized)}
-        if hits and REPORT_FRAME.search(normalized):
-            context.add("concern_report")
-        if any(hit.name == "secrecy" for hit in hits):
-            context.discard("parent_involvement")  # "dont tell your parents"
-        hits += [Hit(name, 0.0) for name in CONTEXT_NAMES if name in context]
+    hits = [Hit(t.name, t.weight) for t in TACTICS if t.pattern.search(normalized)]
+    context = {t.name for t in CONTEXT if t.pattern.search(normalized)}
+    if hits and REPORT_FRAME.search(normalized):
+        context.add("concern_report")
+    if any(hit.name == "secrecy" for hit in hits):
+        context.discard("parent_involvement")  # "dont tell your parents"
+    hits += [Hit(name, 0.0) for name in CONTEXT_NAMES if name in context]
     if lexicon.contains_sexual_term(normalized):
         hits.append(Hit(SEXUAL_CONTENT, SEXUAL_CONTENT_WEIGHT))
     return tuple(hits)

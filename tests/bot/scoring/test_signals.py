@@ -1,22 +1,12 @@
 """Each tactic is recognised in the ways people type it, including obfuscated."""
 
-import json
 import time
-from pathlib import Path
 
 import pytest
 
 from bot.scoring import lexicon
 from bot.scoring.normalize import normalize
-from bot.scoring.signals import (
-    CONTEXT,
-    SEXUAL_CONTENT,
-    TACTICS,
-    any_sign,
-    detect,
-    quote,
-    reference_pattern,
-)
+from bot.scoring.signals import SEXUAL_CONTENT, TACTICS, detect, quote, reference_pattern
 
 
 def names(text: str) -> set[str]:
@@ -274,7 +264,6 @@ def test_grouped_patterns_match_exactly_like_the_plain_alternation() -> None:
 
 def test_detect_has_no_catastrophic_backtracking() -> None:
     nasty = normalize(("u r u ur so so " * 80 + "dont tell " * 60 + "a" * 500)[:4000])
-    any_sign()  # compiled once, on first use: not what is timed here
     start = time.perf_counter()
     for _ in range(3):
         detect(nasty)
@@ -335,20 +324,3 @@ def test_context_signals(signal: str, text: str) -> None:
 )
 def test_context_signals_need_their_frame(signal: str, text: str) -> None:
     assert signal not in names(text)
-
-
-def test_one_scan_matches_exactly_where_some_tactic_does() -> None:
-    """``detect`` rules messages out with one combined pattern: it must match on every
-    line where a tactic or context pattern matches, and on no other."""
-    corpus = Path(__file__).parents[3] / "bot" / "learning" / "corpus"
-    lines = [
-        normalize(message["text"])
-        for path in sorted(corpus.rglob("*.jsonl"))
-        for row in path.read_text(encoding="utf-8").splitlines()
-        if row.strip()
-        for message in json.loads(row)["messages"]
-    ]
-    assert len(lines) > 5000
-    for line in lines:
-        expected = any(t.pattern.search(line) for t in (*TACTICS, *CONTEXT))
-        assert (any_sign().search(line) is not None) == expected, line
