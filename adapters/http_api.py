@@ -67,7 +67,12 @@ class IngestApi:
         length = request.content_length
         if length is not None and length > self.config.max_body_bytes:
             raise ApiError(413, f"the body is larger than {self.config.max_body_bytes} bytes")
-        return await request.read()  # aiohttp enforces the limit when no length is given
+        try:  # aiohttp enforces the size limit when no length is given
+            return await asyncio.wait_for(request.read(), self.config.body_timeout_seconds)
+        except TimeoutError:
+            raise ApiError(
+                408, f"the body did not arrive within {self.config.body_timeout_seconds:g} s"
+            ) from None
 
     async def post_messages(self, request: web.Request) -> web.Response:
         key = await self._caller(request)

@@ -219,6 +219,8 @@ class HttpConfig(Section):
     """Where alerts for the API's spaces are POSTed, signed with ``webhook_secret``."""
     webhook_secret: SecretStr | None = None
     max_body_bytes: int = Field(1_000_000, ge=1024)
+    body_timeout_seconds: float = Field(10.0, gt=0, le=600)
+    """A request body must arrive within this time (a stalled upload is cut with 408)."""
     rate_limit_per_minute: int = Field(6000, ge=1)
     """Per API key and process: messages ingested plus other requests."""
     batch_max: int = Field(500, ge=1, le=10_000)

@@ -13,7 +13,7 @@ import argparse
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.common import Context, UsageError
 from bot.redact import redact_url
@@ -44,6 +44,8 @@ BATCH = 1000
 class Copied:
     counts: dict[str, int]
     audit_head: str | None
+    nul_values: int = 0
+    """Values whose NUL bytes were removed (PostgreSQL text cannot hold them)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,6 +76,8 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     copied = asyncio.run(migrate(source, args.to, password))
     for table, count in copied.counts.items():
         print(f"{table:16} {count:>9} rows copied")
+    if copied.nul_values:
+        print(f"{copied.nul_values} value(s) had NUL bytes, removed (PostgreSQL cannot store them)")
     print("audit chain verified on the copy; counts match")
     print(f'now set [storage] url = "{redact_url(args.to)}" (with its password) and restart')
     return 0
@@ -96,6 +100,7 @@ async def copy_store(source: SqlStore, target: PostgresStore) -> Copied:
         if await _count(target, table):
             raise UsageError(f"the PostgreSQL store is not empty (table {table}); nothing copied")
     with_ids = []
+    cleaned: dict[str, int] = {}
     async with target.driver.transaction() as tx:
         for table in TABLES:
             columns = await _columns(source, table)
@@ -104,6 +109,8 @@ async def copy_store(source: SqlStore, target: PostgresStore) -> Copied:
             names = ", ".join(columns)
             marks = ", ".join("?" * len(columns))
             rows = await source.driver.fetch(f"SELECT {names} FROM {table} ORDER BY 1")
+            if table != "audit":  # audit details are JSON: a NUL is escaped there
+                rows, cleaned[table] = _without_nul(rows)
             for start in range(0, len(rows), BATCH):
                 await tx.executemany(
                     f"INSERT INTO {table} ({names}) VALUES ({marks})", rows[start : start + BATCH]
@@ -122,7 +129,21 @@ async def copy_store(source: SqlStore, target: PostgresStore) -> Copied:
     copied_head = await target.driver.fetch("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
     if head != copied_head:
         raise UsageError("the copied audit chain does not end where the original does")
-    return Copied(counts, head[0][0] if head else None)
+    return Copied(counts, head[0][0] if head else None, sum(cleaned.values()))
+
+
+def _without_nul(rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], int]:
+    """The rows with NUL bytes removed from their strings (PostgreSQL text cannot hold
+    them; the live store drops them from message text the same way), and how many
+    values changed."""
+    changed = 0
+    out = []
+    for row in rows:
+        if any(isinstance(v, str) and "\x00" in v for v in row):
+            changed += sum(isinstance(v, str) and "\x00" in v for v in row)
+            row = tuple(v.replace("\x00", "") if isinstance(v, str) else v for v in row)
+        out.append(row)
+    return out, changed
 
 
 async def _count(store: SqlStore, table: str) -> int:

@@ -11,6 +11,9 @@ from bot.config import Settings
 from bot.models import Case
 from bot.store import SqlStore, store_for
 
+MAX_CASE_NUMBER = 2**63 - 1
+"""The largest number the store can hold (a 64-bit integer)."""
+
 
 @asynccontextmanager
 async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
@@ -52,6 +55,8 @@ async def as_the_writer(settings: Settings) -> AsyncIterator[None]:
 
 async def find_case(store: SqlStore, number: int, platform: str | None, space: str | None) -> Case:
     """The one case with this number, or a one-line usage error (none, or ambiguous)."""
+    if not 1 <= number <= MAX_CASE_NUMBER:
+        raise UsageError(f"no case has the number {number}")
     found = await store.cases_numbered(number, platform, space)
     if not found:
         where = " in " + " ".join(filter(None, (platform, space))) if platform or space else ""

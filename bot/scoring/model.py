@@ -18,12 +18,14 @@ import gzip
 import itertools
 import json
 import math
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bot.config import ConfigError
 from bot.models import Message
 from bot.scoring.base import MICRO, Risk, child_present, evidence, observe
 from bot.scoring.features import (
@@ -111,13 +113,27 @@ class ModelWeights:
 
 
 def load_weights(path: Path | None = None) -> ModelWeights:
-    """The model at ``path`` (a file written by ``watchkeeper train``), or the shipped one."""
+    """The model at ``path`` (a file written by ``watchkeeper train``), or the shipped one.
+
+    A configured file that is missing, unreadable, truncated or not a model is a
+    ``ConfigError`` naming the file (exit 2): the admin pointed at the wrong thing."""
     if path is None:
         raw = resources.files("bot").joinpath(SHIPPED).read_bytes()
-    else:
-        target = path / "model.json.gz" if path.is_dir() else path
+        return ModelWeights.from_json(json.loads(gzip.decompress(raw)))
+    target = path / "model.json.gz" if path.is_dir() else path
+    try:
         raw = target.read_bytes()
-    return ModelWeights.from_json(json.loads(gzip.decompress(raw)))
+    except OSError as exc:
+        raise ConfigError(
+            [f"detection.model_path {target}: cannot read ({exc.strerror})"]
+        ) from None
+    try:
+        return ModelWeights.from_json(json.loads(gzip.decompress(raw)))
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError) as exc:
+        why = str(exc) or type(exc).__name__
+        raise ConfigError(
+            [f"detection.model_path {target}: not a usable watchkeeper model ({why})"]
+        ) from None
 
 
 class ModelScorer:

@@ -412,3 +412,21 @@ async def test_poison_in_the_inbox_is_set_aside_and_scoring_goes_on(start_api: S
         text = await response.text()
     assert "watchkeeper_dead_letters_kept 2.0" in text
     assert "watchkeeper_dead_letters_total" in text  # per process: other tests count too
+
+
+async def test_a_stalled_upload_is_cut_by_the_body_timeout(start_api: StartApi) -> None:
+    api = await start_api(body_timeout_seconds=0.5)
+    port = int(api.base.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        (
+            "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {api.key_a}\r\nContent-Type: application/json\r\n"
+            'Content-Length: 1000\r\n\r\n{"space": '
+        ).encode()
+    )
+    await writer.drain()  # ... and the rest of the body never comes
+    status_line = await asyncio.wait_for(reader.readline(), timeout=60)
+    writer.close()
+    assert b" 408 " in status_line, status_line
+    assert (await api.call("GET", "/readyz"))[0] == 200

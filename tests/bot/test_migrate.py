@@ -75,3 +75,24 @@ async def test_migrate_copies_everything_and_verifies(
             == 2
         )
         assert "not empty" in capsys.readouterr().err
+
+
+async def test_nul_bytes_are_removed_as_the_live_store_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite keeps a NUL byte in a name or an id; PostgreSQL text cannot: the copy
+    drops it (as the live store drops it from message text) instead of failing."""
+    source = tmp_path / "wk.db"
+    odd = ADULT.__class__("u\x001", "Ro\x00bin", ADULT.age_band)
+    async with sqlite_store(source) as store:
+        await store.append_messages([StoredMessage("k", message(odd, "hi", message_id="m\x001"))])
+    async with pg.fresh_schema() as (url, schema):
+        target = pg.schema_url(url, schema)
+        code = await asyncio.to_thread(main, ["migrate", "--from", str(source), "--to", target])
+        assert code == 0
+        assert "3 value(s) had NUL bytes" in capsys.readouterr().out
+        async with postgres_store(url, schema=schema) as copy:
+            rows = await copy.driver.fetch(
+                "SELECT author_id, author_name, message_id FROM messages"
+            )
+    assert rows == [("u1", "Robin", "m1")]
