@@ -209,7 +209,7 @@ class LearningConfig(Section):
 
 
 class HttpConfig(Section):
-    """The HTTP ingest API (``adapters/http_api.py``) for platforms that post their own
+    """The HTTP ingest API (``adapters/http/app.py``) for platforms that post their own
     messages, and the operations endpoints (``/metrics``, ``/healthz``, ``/readyz``)."""
 
     enabled: bool = False

@@ -1,4 +1,4 @@
-"""The Discord adapter, split by responsibility; ``adapters/discord_bot.py`` is its entry point.
+"""The Discord adapter, split by responsibility; ``app`` is its entry point.
 
 - ``client``: the discord.py client (intents, endpoints, shards) and fatal errors in words.
 - ``guilds``: per-guild settings (config file + ``/watchkeeper setup``), roles to age bands,

@@ -1,1 +1,1 @@
-"""The HTTP ingest API's parts; ``adapters/http_api.py`` assembles and serves them."""
+"""The HTTP ingest API's parts; ``app`` assembles and serves them."""

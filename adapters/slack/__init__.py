@@ -1,4 +1,4 @@
-"""The Slack adapter, split by responsibility; ``adapters/slack_app.py`` is its entry point.
+"""The Slack adapter, split by responsibility; ``app`` is its entry point.
 
 - ``translate``: Slack message events to ``bot.models.Message`` (cheap, no API calls).
 - ``people``: who is a moderator, who is a minor or an adult (cached user groups).

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM_ADAPTERS = {
-    "discord": "adapters.discord_bot",
-    "slack": "adapters.slack_app",
-    "http": "adapters.http_api",
+    "discord": "adapters.discord.app",
+    "slack": "adapters.slack.app",
+    "http": "adapters.http.app",
 }
 """Each module provides ``async serve(runtime) -> None`` that runs until cancelled."""
 

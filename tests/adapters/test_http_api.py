@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.http_api import serve
+from adapters.http.app import serve
 from bot.evidence import verify
 from bot.runtime import Runtime
 from bot.store import inbox

@@ -1,7 +1,7 @@
 """A small Slack workspace for the Slack adapter's end-to-end tests.
 
 The fake Slack (``fakes/slack_api.py``) plays Slack; the real ``serve()`` of
-``adapters.slack_app`` runs against it with a real SQLite store in ``tmp_path``.
+``adapters.slack.app`` runs against it with a real SQLite store in ``tmp_path``.
 Conversations are ordinary chat: the grooming one shows tactics (age probing,
 flattery, secrecy, moving to another app, a photo request), never sexual content.
 """
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from adapters.slack_app import serve
+from adapters.slack.app import serve
 from bot.config import Settings
 from bot.models import Case
 from bot.runtime import Runtime

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters import discord_bot
+from adapters.discord import app as discord_app
 from adapters.discord.client import INTENT_REFUSED
 from bot.commands.common import UsageError
 from bot.config import DiscordGuildConfig, Settings
@@ -60,13 +60,13 @@ async def strict_fake() -> AsyncIterator[FakeDiscord]:
 async def serve_once(settings: Settings) -> None:
     async with Runtime(settings) as runtime:
         await asyncio.wait_for(
-            discord_bot.serve(runtime, identify_delay=False, **FAST), timeout=TIMEOUT
+            discord_app.serve(runtime, identify_delay=False, **FAST), timeout=TIMEOUT
         )
 
 
 async def test_a_refused_token_is_one_line(fake: FakeDiscord, tmp_path: Path) -> None:
     settings = discord_settings(tmp_path, fake, token="not-the-token")
-    assert await discord_bot.check(settings, **FAST) == [
+    assert await discord_app.check(settings, **FAST) == [
         "discord: the bot token was refused: Improper token has been passed."
     ]
     with pytest.raises(UsageError, match=r"^discord: the bot token was refused: "):
@@ -77,7 +77,7 @@ async def test_a_refused_message_content_intent_is_one_line(
     strict_fake: FakeDiscord, tmp_path: Path
 ) -> None:
     settings = discord_settings(tmp_path, strict_fake)
-    assert await discord_bot.check(settings, **FAST) == [INTENT_REFUSED]
+    assert await discord_app.check(settings, **FAST) == [INTENT_REFUSED]
     with pytest.raises(UsageError) as raised:
         await serve_once(settings)
     assert str(raised.value) == INTENT_REFUSED
@@ -88,14 +88,14 @@ async def test_check_names_a_moderator_channel_the_bot_cannot_post_in(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
     settings = discord_settings(tmp_path, fake)
-    assert await discord_bot.check(settings, **FAST) == []
+    assert await discord_app.check(settings, **FAST) == []
 
     fake.channels[MODS2]["permission_overwrites"] = [
         overwrite(GUILD2, deny=Perm.VIEW_CHANNEL),
         overwrite(fake.bot_id, allow=Perm.VIEW_CHANNEL,
                   deny=Perm.SEND_MESSAGES | Perm.EMBED_LINKS, member=True),
     ]  # fmt: skip
-    assert await discord_bot.check(settings, **FAST) == [
+    assert await discord_app.check(settings, **FAST) == [
         f"discord: guild {GUILD2}: the bot lacks Send Messages, Embed Links in the "
         f"moderator channel #mods ({MODS2})"
     ]
@@ -112,7 +112,7 @@ async def test_check_prints_the_invite_link_of_this_application(
     fake: FakeDiscord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.application_id = 555_000_000_000_000_001  # not the bot user's id
-    assert await discord_bot.check(discord_settings(tmp_path, fake), **FAST) == []
+    assert await discord_app.check(discord_settings(tmp_path, fake), **FAST) == []
     out = capsys.readouterr().out
     assert f"invite link: {INVITE.format(fake.application_id)}" in out
 
@@ -133,14 +133,14 @@ async def test_check_covers_guilds_set_up_from_discord_and_public_channels(
     settings.discord.guilds = settings.discord.guilds[:1]  # GUILD2 is not in the file...
     async with sqlite_store(settings.storage.sqlite_path) as store:  # ...but set up there
         await store.set_space_setting("discord", str(GUILD2), "moderator_channel", LOBBY2, "o")
-    assert await discord_bot.check(settings, **FAST) == [
+    assert await discord_app.check(settings, **FAST) == [
         f"discord: guild {GUILD2}: the moderator channel #lobby ({LOBBY2}) is visible to "
         "@everyone: anyone in the server, a suspect too, could read alerts; deny View "
         "Channel to @everyone there"
     ]
     async with sqlite_store(settings.storage.sqlite_path) as store:
         await store.set_space_setting("discord", str(GUILD2), "moderator_channel", MODS2, "o")
-    assert await discord_bot.check(settings, **FAST) == []
+    assert await discord_app.check(settings, **FAST) == []
 
 
 async def test_check_names_a_guild_the_bot_is_in_that_is_not_set_up(
@@ -148,12 +148,12 @@ async def test_check_names_a_guild_the_bot_is_in_that_is_not_set_up(
 ) -> None:
     settings = discord_settings(tmp_path, fake)
     settings.discord.guilds = settings.discord.guilds[:1]
-    assert await discord_bot.check(settings, **FAST) == [
+    assert await discord_app.check(settings, **FAST) == [
         f"discord: guild {GUILD2} (Speedrunners): not set up, so not watched: add a "
         f"[[discord.guilds]] table with id = {GUILD2}"
     ]
     settings.discord.guilds = []  # commands everywhere: each server sets itself up
-    problems = await discord_bot.check(settings, **FAST)
+    problems = await discord_app.check(settings, **FAST)
     assert (
         f"discord: guild {GUILD2} (Speedrunners): not set up, so not watched: a "
         "moderator runs /watchkeeper setup there" in problems

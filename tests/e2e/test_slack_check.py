@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
+from adapters.slack.app import SlackStartError, check, serve
 from adapters.slack.health import manifest_scopes
-from adapters.slack_app import SlackStartError, check, serve
 from bot.runtime import Runtime
 from tests.e2e.fakes.slack_api import DEFAULT_SCOPES, FakeSlack
 

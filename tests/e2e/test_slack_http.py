@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from adapters.slack_app import submits_through_inbox
+from adapters.slack.app import submits_through_inbox
 from bot.config import Settings
 from bot.models import CaseKind
 from bot.runtime import Runtime

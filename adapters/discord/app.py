@@ -1,6 +1,6 @@
 """The Discord adapter's entry points, as ``watchkeeper run`` and ``check`` call them.
 
-The adapter itself lives in ``adapters/discord/`` (see its ``__init__`` for the map).
+The adapter itself is the rest of this package (see its ``__init__`` for the map).
 Setup for admins: ``docs/discord.md``.
 """
 

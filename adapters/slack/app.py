@@ -1,7 +1,7 @@
 """Watch a Slack workspace with slack-bolt, in Socket Mode (default) or over HTTP.
 
 ``watchkeeper run`` calls ``serve(runtime)``; ``watchkeeper check`` calls
-``check(settings)``. The pieces live in ``adapters/slack/``: this module wires
+``check(settings)``. The pieces live beside it in ``adapters/slack/``: this module wires
 them into one ``AsyncApp`` and runs it until cancelled.
 
 Socket Mode needs no public address (best for self-hosters); HTTP mode serves
