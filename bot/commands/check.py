@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.outbox import STALE_AFTER
 from bot.redact import redact_url
 from bot.store import SqlStore, deadletters, store_for
+from bot.store.auditkey import KEY_ENV
 from bot.store.base import StoreInUseError, StoreUnusableError
 
 
@@ -97,6 +98,12 @@ async def _check(settings: Settings, offline: bool) -> Report:
 
 
 async def _check_store(store: SqlStore, report: Report, settings: Settings) -> None:
+    if store.audit_key is None:
+        # Only PostgreSQL gets here: its processes must share one key, so none is made.
+        print(
+            f"warning: the audit chain is not keyed: set {KEY_ENV} (the same value in "
+            "every process) so that rewritten audit entries are detected"
+        )
     days = settings.alerts.stale_days
     stale = await store.stale_cases(utcnow(), days * 86400)
     if stale:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.learning.corpora import Line, load_conversations
 from bot.learning.evaluation import evaluate
 from bot.learning.offline import score_conversation
@@ -102,8 +103,10 @@ def test_shipped_model_loads_fast_and_is_plain_json() -> None:
 def test_a_file_of_another_format_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "model.json.gz"
     bad.write_bytes(gzip.compress(b'{"format": "pickle"}'))
-    with pytest.raises(ValueError, match="not a watchkeeper-model"):
+    with pytest.raises(ConfigError) as refused:
         load_weights(bad)
+    assert "not a usable watchkeeper model" in str(refused.value.problems)
+    assert str(bad) in str(refused.value.problems)
 
 
 def test_training_learns_from_a_small_corpus_and_round_trips(tmp_path: Path) -> None:
