@@ -7,7 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.common import Context, print_json
-from bot.commands.stored import find_case, open_store
+from bot.commands.stored import add_case_arguments, case_from_args, open_store
 from bot.models import Case, CaseState
 
 if TYPE_CHECKING:
@@ -28,9 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     many.set_defaults(handler=handle_cases)
 
     one = subparsers.add_parser("case", help="one case: details, decisions, delivery")
-    one.add_argument("number", type=int, help="the case number moderators see")
-    one.add_argument("--platform", help="needed when several spaces have this number")
-    one.add_argument("--space", help="needed when several spaces have this number")
+    add_case_arguments(one)
     one.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     one.set_defaults(handler=handle_case)
 
@@ -104,7 +102,7 @@ def handle_case(args: argparse.Namespace, context: Context) -> int:
 
 async def _one(context: Context, args: argparse.Namespace) -> tuple[Case, list[dict[str, Any]]]:
     async with open_store(context.settings) as store:
-        case = await find_case(store, args.number, args.platform, args.space)
+        case = await case_from_args(store, args)
         case.history = await store.suspect_history(case)
         return case, await _deliveries(store, case)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.commands.common import Context, UsageError
-from bot.commands.stored import cli_actor, find_case, open_store
+from bot.commands.stored import add_case_arguments, case_from_args, cli_actor, open_store
 from bot.store import store_for
 
 if TYPE_CHECKING:
@@ -22,9 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = subparsers.add_parser(
         "export", help="write a case's evidence package (transcript, decisions, manifest)"
     )
-    export.add_argument("case", type=int, help="the case number moderators see")
-    export.add_argument("--platform", help="needed when several spaces have this number")
-    export.add_argument("--space", help="needed when several spaces have this number")
+    add_case_arguments(export)
     export.add_argument(
         "--out", metavar="DIR", help="an empty or new directory (default: data_dir/evidence/...)"
     )
@@ -48,7 +46,7 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
 async def _export(context: Context, args: argparse.Namespace) -> Package:
     settings = context.settings
     async with open_store(settings) as store:
-        case = await find_case(store, args.case, args.platform, args.space)
+        case = await case_from_args(store, args)
         from bot.evidence import EvidenceError, export_case  # after the store: it is slow
 
         try:

@@ -9,16 +9,14 @@ import asyncio
 from typing import Any
 
 from bot.commands.common import Context, print_json
-from bot.commands.stored import find_case, open_store
+from bot.commands.stored import add_case_arguments, case_from_args, open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     hotline = subparsers.add_parser(
         "hotline", help="a case's hotline report (CyberTipline, CEOP), for a moderator to file"
     )
-    hotline.add_argument("case", type=int, help="the case number moderators see")
-    hotline.add_argument("--platform", help="needed when several spaces have this number")
-    hotline.add_argument("--space", help="needed when several spaces have this number")
+    add_case_arguments(hotline)
     hotline.add_argument("--json", action="store_true", help="the fields as one JSON object")
     hotline.set_defaults(handler=handle_hotline)
 
@@ -39,5 +37,5 @@ async def _fields(context: Context, args: argparse.Namespace) -> dict[str, Any]:
     from bot.alerts import escalation_for
 
     async with open_store(context.settings) as store:
-        case = await find_case(store, args.case, args.platform, args.space)
+        case = await case_from_args(store, args)
         return await hotline.for_case(store, case, escalation_for(case, context.settings))

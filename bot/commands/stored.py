@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,6 +52,18 @@ async def as_the_writer(settings: Settings) -> AsyncIterator[None]:
         if problem:
             raise UsageError(problem)
         yield
+
+
+def add_case_arguments(parser: argparse.ArgumentParser) -> None:
+    """The case number moderators see, and what picks one case when several spaces
+    share that number (read back by ``case_from_args``)."""
+    parser.add_argument("case", type=int, help="the case number moderators see")
+    parser.add_argument("--platform", help="needed when several spaces have this number")
+    parser.add_argument("--space", help="needed when several spaces have this number")
+
+
+async def case_from_args(store: SqlStore, args: argparse.Namespace) -> Case:
+    return await find_case(store, args.case, args.platform, args.space)
 
 
 async def find_case(store: SqlStore, number: int, platform: str | None, space: str | None) -> Case:
