@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -63,6 +63,22 @@ class Scorer(Protocol):
     def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
         """``reach``: for each author, how many other people they approached recently."""
         ...
+
+
+def riskiest(ranked: Iterable[tuple[tuple[float, ...], str]]) -> tuple[float, str | None]:
+    """The riskiest author of ``(scores, author)`` rows and their first score;
+    ``(0.0, None)`` if no one scores above zero.
+
+    ``scores`` is the probability followed by tie-breaks. Remaining ties go to the
+    smaller author id, never to the order in which authors first spoke: that order
+    reaches back before the window, and a from-scratch score of the window must name
+    the same suspect.
+    """
+    rows = [(scores, author) for scores, author in ranked if scores[0] > 0]
+    if not rows:
+        return 0.0, None
+    scores, author = min(rows, key=lambda row: (tuple(-v for v in row[0]), row[1]))
+    return scores[0], author
 
 
 def is_question(normalized: str) -> bool:

@@ -27,7 +27,7 @@ from typing import Any
 
 from bot.config import ConfigError
 from bot.models import Message
-from bot.scoring.base import MICRO, Risk, child_present, evidence, observe
+from bot.scoring.base import MICRO, Risk, child_present, evidence, observe, riskiest
 from bot.scoring.features import (
     author_feature_names,
     author_features,
@@ -178,17 +178,21 @@ class ModelScorer:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def author_probability(self, state: ConversationState, author: str, reach: int) -> float:
-        p = calibrate(self.raw_probability(state, author, reach), self._knots)
+        return self._ranked(state, author, reach)[0]
+
+    def _ranked(self, state: ConversationState, author: str, reach: int) -> tuple[float, float]:
+        """The author's probability, and the raw one that ranks authors held at the same
+        value (by the cap or a flat stretch of the calibration)."""
+        raw = self.raw_probability(state, author, reach)
+        p = calibrate(raw, self._knots)
         if p > ONE_SIGN_CAP and capped(state, author, self._known):
             p = ONE_SIGN_CAP
-        return p
+        return p, raw
 
     def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
-        best_author, best = None, 0.0
-        for author in state.authors:
-            p = self.author_probability(state, author, (reach or {}).get(author, 0))
-            if p > best:
-                best_author, best = author, p
+        reach = reach or {}
+        ranked = ((self._ranked(state, a, reach.get(a, 0)), a) for a in state.authors)
+        best, best_author = riskiest(ranked)
         if best_author is None:
             return Risk(0.0, None, ())
         return Risk(round(best, 4), best_author, evidence(state, best_author, self.counts))

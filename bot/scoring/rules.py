@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from bot.models import Message
 from bot.scoring import signals as sig
-from bot.scoring.base import Risk, age_view, evidence, observe
+from bot.scoring.base import Risk, age_view, evidence, observe, riskiest
 from bot.scoring.state import ConversationState, Observation
 
 SINGLE_TACTIC_CAP = 0.45
@@ -25,18 +25,16 @@ class RuleScorer:
         return observe(message, state)
 
     def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
-        best_author, best = None, 0.0
-        for author in state.authors:
-            p = self.author_risk(state, author, (reach or {}).get(author, 0))
-            if p > best:
-                best_author, best = author, p
+        reach = reach or {}
+        ranked = (((self.author_risk(state, a, reach.get(a, 0)),), a) for a in state.authors)
+        best, best_author = riskiest(ranked)
         if best_author is None:
             return Risk(0.0, None, ())
         return Risk(round(best, 4), best_author, evidence(state, best_author))
 
     def author_risk(self, state: ConversationState, author: str, reach: int) -> float:
         totals = state.authors[author]
-        tactics = [n for n in totals.distinct() if n in sig.TACTIC_SIGNALS]
+        tactics = sorted(n for n in totals.distinct() if n in sig.TACTIC_SIGNALS)
         if not tactics:
             return 0.0
         ages = age_view(state, author)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
@@ -45,6 +45,14 @@ def make(i: int, author: str, text: str) -> Message:
     st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(LINES)), max_size=60),
     st.integers(min_value=2, max_value=25),
 )
+# Two authors at the same probability: the suspect must not depend on who spoke first
+# before the window (the live state remembers that order; a from-scratch one does not).
+@example(
+    [("a", "ok 🙃"), ("b", "hey how was school"), ("a", "minecraft with my cousin"),
+     ("b", "stop"), ("a", "nice, gg"), ("b", "stop"), ("a", "14, freshman"), ("b", "dont"),
+     ("a", "14, freshman")],
+    2,
+)  # fmt: skip
 def test_incremental_score_equals_a_from_scratch_score_of_the_window(items, window) -> None:  # type: ignore[no-untyped-def]
     live = ConversationState(max_messages=window)
     messages = [make(i, author, text) for i, (author, text) in enumerate(items)]
