@@ -191,6 +191,7 @@ def document() -> dict[str, Any]:
                         },
                         "400": _error(BAD_JSON),
                         "403": _error("A message names a space the key may not use"),
+                        "408": _error("The body did not arrive within the configured time"),
                         "413": _error("The body is larger than the configured limit"),
                         "422": _error("The JSON does not describe messages"),
                         **_AUTH_ERRORS,
@@ -300,6 +301,7 @@ def document() -> dict[str, Any]:
                             "The action does not follow from the case's state (a second "
                             "acknowledge, a dismiss on a closed case): reopen it first"
                         ),
+                        "408": _error("The body did not arrive within the configured time"),
                         "413": _error("The body is larger than the configured limit"),
                         "422": _error("The decision is invalid"),
                         **_AUTH_ERRORS,

@@ -430,3 +430,6 @@ async def test_a_stalled_upload_is_cut_by_the_body_timeout(start_api: StartApi) 
     writer.close()
     assert b" 408 " in status_line, status_line
     assert (await api.call("GET", "/readyz"))[0] == 200
+    _, spec, _ = await api.call("GET", "/v1/openapi.json")
+    for path, method in [("/v1/messages", "post"), ("/v1/cases/{case_id}/decisions", "post")]:
+        assert "408" in spec["paths"][path][method]["responses"], path  # clients may rely on it
