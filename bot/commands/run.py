@@ -61,6 +61,10 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             raise UsageError(NOTHING_TO_WATCH + hint)
         if source != "-":
             existing_file(source)
+        if "level" not in settings.logging.model_fields_set and not context.debug:
+            # On the terminal the cards are the output: routine lines (migrations, each
+            # delivery) would break them up. A level the admin chose is kept.
+            logging.getLogger().setLevel(logging.WARNING)
     return asyncio.run(_main(settings, source))
 
 

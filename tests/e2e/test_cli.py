@@ -170,6 +170,14 @@ def test_run_reads_a_stream_and_the_heartbeat_is_healthy(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "Case 1" in result.stdout and "Robin (u100)" in result.stdout
     assert wk("health", cwd=tmp_path).returncode == 0
+    # On the terminal the cards are the output: no routine log lines between them,
+    # unless the admin asks for them.
+    assert " INFO " not in result.stderr, result.stderr
+    (tmp_path / "watchkeeper.toml").write_text(
+        '[logging]\nlevel = "INFO"\n[storage]\ndata_dir = "again"\n'
+    )
+    chosen = wk("--config", "watchkeeper.toml", "run", "--input", str(STREAM), cwd=tmp_path)
+    assert " INFO bot.outbox: delivered" in chosen.stderr, chosen.stderr
 
 
 @pytest.mark.parametrize("line", ["not json", '{"text": "no author"}', '{"author": "a"}'])
