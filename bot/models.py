@@ -6,6 +6,7 @@ these objects and render ``Case`` objects back in the platform's own UI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -120,7 +121,8 @@ class ConversationKey:
     platform: str
     space_id: str
     kind: str  # "dm" | "pair"
-    ref: str  # DM channel id, or "userA|userB" (sorted)
+    ref: str
+    """A DM's channel id; a pair's two user ids, sorted, joined by ``|`` (``pair_ref``)."""
 
     @classmethod
     def dm(cls, platform: str, space_id: str, channel_id: str) -> ConversationKey:
@@ -128,8 +130,15 @@ class ConversationKey:
 
     @classmethod
     def pair(cls, platform: str, space_id: str, a: str, b: str) -> ConversationKey:
-        first, second = sorted((a, b))
-        return cls(platform, space_id, "pair", f"{first}|{second}")
+        return cls(platform, space_id, "pair", pair_ref(a, b))
+
+    @property
+    def members(self) -> tuple[str, str]:
+        """A pair's two user ids, sorted; ValueError for a DM or a ref ``pair_ref``
+        would not have built (a key stored before ids with ``|`` were escaped)."""
+        if self.kind != "pair":
+            raise ValueError(f"not a pair: {self}")
+        return pair_members(self.ref)
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.space_id}:{self.kind}:{self.ref}"
@@ -138,6 +147,43 @@ class ConversationKey:
     def parse(cls, text: str) -> ConversationKey:
         platform, space_id, kind, ref = text.split(":", 3)
         return cls(platform, space_id, kind, ref)
+
+
+def pair_ref(a: str, b: str) -> str:
+    """A pair's ref: its two ids, sorted, joined by ``|``. When neither id has a ``|``
+    (Discord and Slack ids never do) that is all, so keys stored before this encoding
+    are unchanged. Otherwise each id has ``\\`` and ``|`` escaped with a ``\\``: such a
+    ref has two ``|`` or more and a plain one exactly one, so no two pairs share a ref
+    ("a|b" with "c" is ``a\\|b|c``; "a" with "b|c" is ``a|b\\|c``)."""
+    first, second = sorted((a, b))
+    if _SEPARATOR in first or _SEPARATOR in second:
+        first, second = escape_member(first), escape_member(second)
+    return f"{first}{_SEPARATOR}{second}"
+
+
+def pair_members(ref: str) -> tuple[str, str]:
+    """The two ids of a ref ``pair_ref`` built; ValueError for any other text."""
+    if ref.count(_SEPARATOR) == 1:
+        first, second = ref.split(_SEPARATOR)
+    else:
+        escaped = _ESCAPED_PAIR.fullmatch(ref)
+        if escaped is None:
+            raise ValueError(f"not a pair ref: {ref!r}")
+        first, second = (_UNESCAPE.sub(r"\1", part) for part in escaped.groups())
+    if pair_ref(first, second) != ref:
+        raise ValueError(f"not a pair ref: {ref!r}")
+    return first, second
+
+
+_SEPARATOR = "|"
+_ESCAPE = "\\"
+_ESCAPED_PAIR = re.compile(r"((?:[^\\|]|\\.)*)\|((?:[^\\|]|\\.)*)", re.DOTALL)
+_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def escape_member(user_id: str) -> str:
+    """How ``user_id`` reads in a pair ref where an id has a ``|``."""
+    return user_id.replace(_ESCAPE, _ESCAPE * 2).replace(_SEPARATOR, _ESCAPE + _SEPARATOR)
 
 
 @dataclass(frozen=True, slots=True)

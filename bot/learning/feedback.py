@@ -61,8 +61,11 @@ async def labelled_from_store(store: SqlStore, settings: Settings) -> list[Conve
         kind = key.kind
         # The window is already one pair's conversation, as the bot grouped it: each
         # line names the other person, so scoring it again groups it the same way.
-        pair = key.ref.split("|", 1) if kind == "pair" else []
-        other = dict(zip(pair, reversed(pair), strict=True)) if len(pair) == 2 else {}
+        try:
+            first, second = key.members
+            other = {first: second, second: first}
+        except ValueError:  # a DM, or a key stored before ids with "|" were escaped
+            other = {}
         examples.append(
             Conversation(
                 id=f"{case.platform}:{case.space_id}:case-{case.number}",

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import from_epoch, to_epoch
-from bot.models import CaseKind, CaseState
+from bot.models import CaseKind, CaseState, escape_member, pair_members
 from bot.store import codec
 from bot.store.audit import AuditLog
 from bot.store.base import Driver
@@ -265,14 +265,26 @@ class RetentionQueries(AuditLog):
         self, tx: Driver, platform: str, user_id: str, authored: set[str], held: set[str]
     ) -> int:
         """Conversation scores that are about the person: theirs, or a pair they are in."""
-        escaped = _like_escape(user_id)
         prefix = _like_escape(f"{platform}:")
+        # Pairs whose ref holds the id, plain or escaped (``pair_ref``): a superset, so
+        # each is parsed to see that the person is one of the two.
         rows = await tx.fetch(
-            "SELECT conversation FROM conversations WHERE platform = ? AND (suspect_id = ? "
-            "OR conversation LIKE ? ESCAPE '\\' OR conversation LIKE ? ESCAPE '\\')",
-            (platform, user_id, f"{prefix}%:pair:{escaped}|%", f"{prefix}%:pair:%|{escaped}"),
+            "SELECT conversation, space_id, suspect_id FROM conversations WHERE platform = ? AND "
+            "(suspect_id = ? OR conversation LIKE ? ESCAPE '\\' OR conversation LIKE ? "
+            "ESCAPE '\\')",
+            (
+                platform,
+                user_id,
+                f"{prefix}%:pair:%{_like_escape(user_id)}%",
+                f"{prefix}%:pair:%{_like_escape(escape_member(user_id))}%",
+            ),
         )
-        candidates = {row[0] for row in rows} | authored
+        about = {
+            conversation
+            for conversation, space_id, suspect in rows
+            if suspect == user_id or _in_pair(conversation, f"{platform}:{space_id}:", user_id)
+        }
+        candidates = about | authored
         existing = 0
         for conversation in sorted(candidates - held):
             found = await tx.fetch(
@@ -315,6 +327,18 @@ class RetentionQueries(AuditLog):
             await self._audit(tx, "case_scrubbed", "watchkeeper", {}, case_id=int(row[5]))
             scrubbed += 1
         return scrubbed
+
+
+def _in_pair(conversation: str, space_prefix: str, user_id: str) -> bool:
+    """``user_id`` is one of the pair ``conversation`` names; a key stored before ids
+    with ``|`` were escaped is read the old way (the first or the last of its ``|`` parts)."""
+    ref = conversation.removeprefix(f"{space_prefix}pair:")
+    if ref == conversation:
+        return False
+    try:
+        return user_id in pair_members(ref)
+    except ValueError:
+        return ref.startswith(f"{user_id}|") or ref.endswith(f"|{user_id}")
 
 
 def _reported_by(kind: str, conversation: str, user_id: str) -> bool:

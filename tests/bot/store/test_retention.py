@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.models import Action, CaseKind, Decision, Level, Participant, Signal
+from bot.models import Action, CaseKind, ConversationKey, Decision, Level, Participant, Signal
 from bot.store import NewCase, SqlStore
 from bot.store.base import StoredMessage
 from bot.store.retention import REMOVED, user_hash
@@ -167,3 +167,18 @@ async def test_forget_takes_ids_literally(store: SqlStore) -> None:
     assert (counts.messages, counts.conversations) == (1, 1)
     rows = await store.driver.fetch("SELECT conversation FROM conversations")
     assert rows == [("console:s1:pair:axb|y",)]
+
+
+async def test_forget_finds_the_pairs_of_ids_with_a_bar_and_only_those(store: SqlStore) -> None:
+    def pair(a: str, b: str) -> str:
+        return str(ConversationKey.pair("console", "s1", a, b))
+
+    for a, b in [("a|b", "c"), ("a", "b|c"), ("a", "c")]:
+        await put(store, pair(a, b), person("c" if a == "a" else "z"), 1, 1)
+    await put(store, "console:s1:pair:q|r|s", person("z"), 1, 1)  # stored before escaping
+    await store.forget_user("console", "a", NOW, "cli:admin")
+    rows = await store.driver.fetch("SELECT conversation FROM conversations")
+    assert sorted(r[0] for r in rows) == sorted([pair("a|b", "c"), "console:s1:pair:q|r|s"])
+    await store.forget_user("console", "a|b", NOW, "cli:admin")
+    await store.forget_user("console", "q", NOW, "cli:admin")
+    assert await store.driver.fetch("SELECT conversation FROM conversations") == []
