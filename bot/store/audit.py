@@ -138,7 +138,7 @@ class AuditLog:
             detail = {**detail, "case_id": case_id, "case_sha256": await case_digest(tx, case_id)}
         # With several processes (PostgreSQL) two appends must not read the same last
         # hash: the driver serialises them until this transaction ends.
-        await tx.lock_audit()
+        await tx.serialise("audit")
         rows = await tx.fetch("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
         prev = rows[0][0] if rows else GENESIS_HASH
         at = to_epoch(utcnow())

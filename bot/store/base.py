@@ -130,12 +130,12 @@ class Driver(Protocol):
         """After deleting personal data: make sure no copy stays in a log file."""
         ...
 
-    async def lock_audit(self) -> None:
-        """Serialise appends to the audit hash chain until the transaction ends.
+    async def serialise(self, name: str) -> None:
+        """Make the transactions that serialise ``name`` take turns, until this one ends.
 
-        Called inside ``transaction()`` before reading the chain's last hash. A no-op on
+        Called inside ``transaction()`` before a read whose answer the transaction acts
+        on (the audit chain's last hash, whether a reminder is queued yet). A no-op on
         SQLite (``BEGIN IMMEDIATE`` already serialises writers); on PostgreSQL, with
-        several processes, it must take a lock (e.g. ``pg_advisory_xact_lock``) so two
-        entries never chain to the same predecessor.
+        several processes, it takes a lock (``pg_advisory_xact_lock``).
         """
         ...

@@ -88,6 +88,7 @@ class CaseworkQueries:
         t = to_epoch(now)
         queued: list[int] = []
         async with self.driver.transaction() as tx:
+            await tx.serialise("reminders")  # every process runs this round
             unanswered = await tx.fetch(
                 "SELECT id, platform, space_id FROM cases WHERE state = ? AND level IN (?, ?) "
                 "AND created_at <= ? AND platform_message_id IS NOT NULL AND id NOT IN "

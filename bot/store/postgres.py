@@ -5,17 +5,19 @@ to PostgreSQL's ``$1, $2, ...`` (cached per query text, so the rewrite costs not
 after the first use, and asyncpg then caches the prepared statement per connection).
 
 Where SQLite serialises every writer by itself (``BEGIN IMMEDIATE``), PostgreSQL lets
-transactions from several processes interleave. Three places care, and each is handled
+transactions from several processes interleave. Four places care, and each is handled
 here rather than in the shared queries:
 
 - schema migrations: ``PostgresStore.migrate`` holds a session advisory lock, so
   processes starting together migrate one after the other (the later ones find
   nothing left to do);
-- the audit hash chain: ``lock_audit`` takes a transaction advisory lock, so two
-  appends never chain to the same predecessor;
+- the audit hash chain: ``serialise("audit")`` takes a transaction advisory lock, so
+  two appends never chain to the same predecessor;
 - case numbers, counted per space as ``MAX(number) + 1``: ``create_case`` takes the
   same lock first (its audit entry needs it anyway), so two processes never compute
-  the same number (``UNIQUE (platform, space_id, number)`` would refuse it).
+  the same number (``UNIQUE (platform, space_id, number)`` would refuse it);
+- reminders: every process runs the reminder round, and ``serialise("reminders")``
+  makes them take turns, so the later one sees the reminder already queued.
 
 Outbox jobs are claimed with a compare-and-set and a lease (``bot/store/delivery.py``),
 which is already safe across processes.
@@ -81,9 +83,10 @@ class _Connection:
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(await self._target.fetchval(translate(sql) + " RETURNING id", *params))
 
-    async def lock_audit(self) -> None:
-        """Serialise audit appends across processes until the transaction ends."""
-        await self._target.execute(_LOCK.format(how="pg_advisory_xact_lock", name="audit"))
+    async def serialise(self, name: str) -> None:
+        """Make the transactions that serialise ``name`` take turns across processes,
+        until this one ends."""
+        await self._target.execute(_LOCK.format(how="pg_advisory_xact_lock", name=name))
 
     async def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL's own vacuum and WAL recycling handle deleted rows."""

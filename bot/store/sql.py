@@ -111,7 +111,7 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         async with self.driver.transaction() as tx:
             # Taken now rather than at the audit entry below, the audit lock also makes
             # processes number a space's cases one at a time (PostgreSQL).
-            await tx.lock_audit()
+            await tx.serialise("audit")
             rows = await tx.fetch(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM cases "
                 "WHERE platform = ? AND space_id = ?",

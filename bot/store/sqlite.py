@@ -136,7 +136,7 @@ class SqliteDriver:
         async with self._turn(), self.db.execute(sql, params) as cursor:
             return int(cursor.lastrowid or 0)
 
-    async def lock_audit(self) -> None:
+    async def serialise(self, name: str) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already makes writers take turns."""
 
     async def checkpoint(self) -> None:

@@ -169,6 +169,23 @@ async def test_each_job_is_claimed_by_one_process(open_store: OpenStore) -> None
     assert (await stores[0].outbox_backlog())[0] == 0
 
 
+async def test_each_reminder_is_queued_by_one_process(open_store: OpenStore) -> None:
+    """Every process runs the reminder round: a waiting case is reminded once."""
+    stores = [await open_store() for _ in range(3)]
+    for i in range(8):
+        await stores[0].create_case(new_case(f"s{i % 2}", f"console:s{i % 2}:dm:d{i}"))
+    now = utcnow() + timedelta(seconds=1)
+    while claims := await stores[0].claim_deliveries("w", now, ["console"]):
+        for claim in claims:  # the alerts are posted: reminders reply to them
+            await stores[0].mark_delivered(claim, f"msg-{claim.lead.id}", now)
+    later = now + timedelta(hours=1)
+    queued: list[int] = []
+    for _ in range(3):
+        rounds = await asyncio.gather(*(s.queue_reminders(later, 1800, 7 * 86400) for s in stores))
+        queued += [case_id for ids in rounds for case_id in ids]
+    assert sorted(queued) == sorted(set(queued)) and len(queued) == 8
+
+
 async def test_windows_of_many_conversations_in_one_read(store: SqlStore) -> None:
     items = [
         StoredMessage(f"k{i % 3}", message(ADULT, f"m{i}", at=i, message_id=f"m{i}"))
