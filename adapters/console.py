@@ -21,7 +21,7 @@ from itertools import count
 from typing import IO, Any, TextIO
 
 from bot import alerts
-from bot.messages import CONSOLE, BadLine, parse_message
+from bot.messages import CONSOLE, BadMessage, parse_message
 from bot.models import Case, Level
 from bot.tracker import Tracker
 
@@ -179,7 +179,7 @@ async def feed(engine: Any, stream: IO[str], errors: TextIO, source: str = "inpu
             continue
         try:
             message = parse_message(json.loads(raw), number)
-        except (json.JSONDecodeError, BadLine) as exc:
+        except (json.JSONDecodeError, BadMessage) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             print(f"{source}:{number}: skipped: {reason}", file=errors)
             counts.skipped += 1

@@ -18,8 +18,9 @@ def from_epoch(seconds: float) -> datetime:
 
 
 def parse_timestamp(value: str) -> datetime:
-    """Parse an ISO-8601 timestamp (``Z`` allowed); naive times are taken as UTC."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    """Parse an ISO-8601 timestamp (``Z`` allowed, ``t`` and ``z`` as RFC 3339 allows);
+    naive times are taken as UTC."""
+    moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -1,6 +1,7 @@
 """The OpenAPI 3 description of the ingest API, served at ``/v1/openapi.json``.
 
-Written by hand to match ``payloads.py``; ``tests/adapters/test_http_openapi.py``
+Written by hand to match ``payloads.py``, with the message codec's limits
+(``bot.messages``); ``tests/adapters/test_http_openapi.py``
 checks every documented response against what the server really answers.
 """
 
@@ -9,8 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from bot import __version__
+from bot.messages import (
+    AGE_BANDS,
+    LATEST_TS,
+    MAX_ID_CHARS,
+    MAX_INPUT_TEXT_CHARS,
+    MAX_LINK_CHARS,
+    MAX_MENTIONS,
+    MAX_NAME_CHARS,
+)
 
-_ID = {"type": "string", "minLength": 1, "maxLength": 200}
+_ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS}
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _YEARS = "^(197[1-9]|19[89][0-9]|20[0-8][0-9]|209[0-5])-"
 """Times from 1971 to 2095 (the API takes 1970-01-01 to 2096-10-02 as instants, so
@@ -52,24 +62,24 @@ _MESSAGE: dict[str, Any] = {
             "required": ["id"],
             "properties": {
                 "id": _ID,
-                "name": {"type": "string", "maxLength": 200},
-                "age_band": {"type": "string", "enum": ["minor", "adult", "unknown"]},
+                "name": {"type": "string", "maxLength": MAX_NAME_CHARS},
+                "age_band": {"type": "string", "enum": list(AGE_BANDS)},
             },
         },
-        "text": {"type": "string", "maxLength": 40000},
+        "text": {"type": "string", "maxLength": MAX_INPUT_TEXT_CHARS},
         "ts": {
             "description": "ISO 8601 time (1970 to 2096) or seconds since the epoch; "
             "default: when received",
             "oneOf": [
                 {"type": "string", "format": "date-time", "pattern": _YEARS},
-                {"type": "number", "minimum": 0, "maximum": 4e9},
+                {"type": "number", "minimum": 0, "maximum": LATEST_TS},
             ],
         },
         "dm": {"type": "boolean", "default": False},
         "thread": _ID,
         "reply_to": {**_ID, "description": "Id of the message this one answers"},
-        "mentions": {"type": "array", "items": _ID, "maxItems": 100},
-        "link": {"type": "string", "maxLength": 2000},
+        "mentions": {"type": "array", "items": _ID, "maxItems": MAX_MENTIONS},
+        "link": {"type": "string", "maxLength": MAX_LINK_CHARS},
     },
 }
 

@@ -1,29 +1,28 @@
 """What the API reads and writes: incoming messages and decisions, outgoing cases.
 
-Requests are validated with pydantic, so every rejected field is named in the 422
-response. The shapes here and in ``openapi.py`` describe the same contract.
+Requests are validated with pydantic (the shape of a body: its keys, required and
+unknown ones) and a message's fields by the message codec (``bot.messages``), so every
+rejected field is named in the 422 response. The shapes here and in ``openapi.py``
+describe the same contract.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from adapters.http.errors import ApiError
 from bot.clock import isoformat, utcnow
-from bot.models import Action, AgeBand, Case, Message, Participant
+from bot.messages import MAX_ID_CHARS, BadMessage, decode_message
+from bot.models import Action, Case, Message
 from bot.store.apikeys import API_PLATFORM
 
-Id = Annotated[str, Field(min_length=1, max_length=200)]
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
 
-EARLIEST_TS = 0.0
-LATEST_TS = 4e9
-"""Message times the API accepts, in seconds since the epoch (1970 to 2096): any time
-outside them is a client's mistake, and one that the store could not read back."""
 MAX_DEPTH = 16
 """JSON nesting the API accepts: a message is three levels deep."""
 MAX_NUMBER_CHARS = 32
@@ -35,59 +34,42 @@ class _Strict(BaseModel):
 
 
 class Author(_Strict):
-    id: Id
-    name: str = Field("", max_length=200)
-    age_band: Literal["minor", "adult", "unknown"] | None = None
+    id: Any
+    name: Any = None
+    age_band: Any = None
 
 
 class MessageIn(_Strict):
-    space: Id
-    channel: Id
-    id: Id
-    author: Author
-    text: str = Field(max_length=40_000)
-    ts: datetime | Annotated[float, Field(ge=0, le=4e9)] | None = None
-    """ISO 8601 (``Z`` allowed) or seconds since the epoch; absent: when received."""
-    dm: bool = False
-    thread: Id | None = None
-    reply_to: Id | None = None
-    mentions: list[Id] = Field(default_factory=list, max_length=100)
-    link: str | None = Field(None, max_length=2000)
+    """The envelope of one message: its keys, which are required, and no others. The
+    values are read and checked by the message codec (``bot.messages``), as every other
+    way in reads them; ``openapi.py`` documents the same rules."""
 
-    @field_validator("ts")
-    @classmethod
-    def _sane_time(cls, ts: datetime | float | None) -> datetime | float | None:
-        """Compared as an instant, so that an extreme offset (``-23:59`` on the last
-        second of year 9999) cannot carry a time out of range when turned into UTC."""
-        if isinstance(ts, datetime):
-            instant = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-            if not EARLIEST_TS <= instant.timestamp() <= LATEST_TS:
-                raise ValueError("must be between 1970-01-01 and 2096-10-02 (UTC)")
-        return ts
+    space: Any
+    channel: Any
+    id: Any
+    author: Author
+    text: Any
+    ts: Any = None
+    """ISO 8601 (``Z`` allowed) or seconds since the epoch; absent: when received."""
+    dm: Any = None
+    thread: Any = None
+    reply_to: Any = None
+    mentions: Any = None
+    link: Any = None
 
     def to_message(self, received: datetime) -> Message:
-        if self.ts is None:
-            ts = received
-        elif isinstance(self.ts, datetime):
-            ts = self.ts if self.ts.tzinfo else self.ts.replace(tzinfo=UTC)
-        else:
-            ts = datetime.fromtimestamp(self.ts, UTC)
-        return Message(
-            platform=API_PLATFORM,
-            space_id=self.space,
-            channel_id=self.channel,
-            message_id=self.id,
-            author=Participant(
-                self.author.id, self.author.name, AgeBand.parse(self.author.age_band)
-            ),
-            text=self.text,
-            ts=ts,
-            is_dm=self.dm,
-            thread_id=self.thread,
-            reply_to=self.reply_to,
-            mentions=tuple(self.mentions),
-            link=self.link,
-        )
+        """The message; ``BadMessage`` names the first field that breaks a rule."""
+        fields = self.model_dump(exclude={"author"})
+        fields |= {
+            "author": self.author.id,
+            "author_name": self.author.name,
+            "age_band": self.author.age_band,
+        }
+        return decode_message(fields, API_PLATFORM, received)
+
+
+AUTHOR_FIELDS = {"author": "author.id", "author_name": "author.name", "age_band": "author.age_band"}
+"""The codec's names of the author's fields, as this envelope nests them."""
 
 
 class Batch(_Strict):
@@ -170,11 +152,23 @@ def parse_messages(body: bytes, batch_max: int) -> list[Message]:
         parsed = adapter.validate_python(data)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    items = parsed.messages if isinstance(parsed, Batch) else [parsed]
+    batched = isinstance(parsed, Batch)
+    items = parsed.messages if batched else [parsed]
     if len(items) > batch_max:
         raise ApiError(422, f"at most {batch_max} messages per request", "batch_too_large")
     now = utcnow()
-    return [item.to_message(now) for item in items]
+    where = "messages.{}." if batched else ""
+    return [_message(item, now, where.format(i)) for i, item in enumerate(items)]
+
+
+def _message(item: MessageIn, received: datetime, where: str) -> Message:
+    """``item`` as a message, or a 422 naming its path in the body (``where``)."""
+    try:
+        return item.to_message(received)
+    except BadMessage as exc:
+        field = where + AUTHOR_FIELDS.get(exc.field, exc.field)
+        message = f"{where[:-1]}: {exc}" if where else str(exc)
+        raise ApiError(422, message, details=[{"field": field, "problem": exc.problem}]) from None
 
 
 def parse_decision(body: bytes) -> DecisionIn:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from bot.messages import BadLine, parse_message
+from bot.messages import BadMessage, parse_message
 from bot.models import Message
 
 IRC_DIR_VARIABLE = "WATCHKEEPER_IRC_DIR"
@@ -73,8 +73,8 @@ def load_chat_logs(path: Path, errors: list[str] | None = None) -> list[ChatLog]
                     message = parse_message(obj, number)
                     parents = obj.get("gold_parents")
                     if parents is not None and not isinstance(parents, list):
-                        raise BadLine('"gold_parents" must be a list of message ids')
-                except (json.JSONDecodeError, BadLine) as exc:
+                        raise BadMessage("gold_parents", "must be a list of message ids")
+                except (json.JSONDecodeError, BadMessage) as exc:
                     if errors is not None:
                         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
                         errors.append(f"{path}:{number}: skipped: {reason}")

@@ -12,8 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from bot.clock import parse_timestamp
 from bot.errors import InputError
+from bot.messages import (
+    BadMessage,
+    read_age_band,
+    read_id,
+    read_mentions,
+    read_optional_id,
+    read_text,
+    read_time,
+)
 from bot.models import AgeBand, Message, Participant
 
 LABELS = ("grooming", "benign")
@@ -97,22 +105,16 @@ def parse_conversation(obj: Any) -> Conversation:
         raise InputError('"participants" must be an object')
     for user, info in raw_participants.items():
         band = info.get("age_band") if isinstance(info, dict) else None
-        participants[str(user)] = AgeBand.parse(band)
+        try:
+            participants[str(user)] = read_age_band(band)
+        except BadMessage as exc:
+            raise InputError(f"participant {str(user)[:40]!r}: {exc}") from None
     lines = []
     for index, item in enumerate(raw_messages):
-        if not isinstance(item, dict) or "text" not in item:
-            raise InputError(f"message {index + 1} needs an author and a text")
-        text = item.get("text")
-        ts = item.get("ts")
         try:
-            moment = parse_timestamp(ts) if ts else _EPOCH + timedelta(seconds=30 * index)
-        except (TypeError, ValueError):
-            raise InputError(f"message {index + 1} has a bad timestamp {ts!r}") from None
-        author = str(item.get("author") or "unknown")
-        tactics = item.get("tactics") or ()
-        tactics = tuple(str(t) for t in tactics) if isinstance(tactics, list) else ()
-        text = "" if text is None else str(text)
-        lines.append(Line(author, text, moment, tactics, *_addressing(item, index)))
+            lines.append(_line(item, index))
+        except BadMessage as exc:
+            raise InputError(f"message {index + 1}: {exc}") from None
     suspect = obj.get("suspect")
     context = obj.get("context") or "dm"
     if context not in ("dm", "channel"):
@@ -122,16 +124,20 @@ def parse_conversation(obj: Any) -> Conversation:
     )
 
 
-def _addressing(item: dict[str, Any], index: int) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """A message's optional ``id``, ``reply_to`` and ``mentions``."""
-    message_id, reply_to = item.get("id"), item.get("reply_to")
-    mentions = item.get("mentions") or []
-    if not isinstance(mentions, list):
-        raise InputError(f'message {index + 1}: "mentions" must be a list of authors')
-    return (
-        str(message_id) if message_id not in (None, "") else None,
-        str(reply_to) if reply_to not in (None, "") else None,
-        tuple(str(m) for m in mentions),
+def _line(item: Any, index: int) -> Line:
+    """One message of a conversation, its fields read by the message codec; one without
+    ``ts`` is dated 30 seconds per message before it after ``_EPOCH``."""
+    if not isinstance(item, dict):
+        raise BadMessage("", "expected a JSON object")
+    tactics = item.get("tactics") or ()
+    return Line(
+        read_id(item.get("author"), "author"),
+        read_text(item.get("text")),
+        read_time(item.get("ts")) or _EPOCH + timedelta(seconds=30 * index),
+        tuple(str(t) for t in tactics) if isinstance(tactics, list) else (),
+        read_optional_id(item.get("id"), "id"),
+        read_optional_id(item.get("reply_to"), "reply_to"),
+        read_mentions(item.get("mentions")),
     )
 
 

@@ -17,10 +17,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.clock import from_epoch, to_epoch
-from bot.models import AgeBand, Message, Participant
+from bot.messages import BadMessage, decode_message
+from bot.models import Message
 from bot.store.deadletters import DeadLetter
 from bot.store.sql import SqlStore
 
@@ -57,51 +57,34 @@ def encode(message: Message) -> str:
     )
 
 
-EARLIEST_TS = 0.0
-LATEST_TS = 4e9
-"""The times a message may carry (1970 to 2096), as the HTTP API checks them."""
-
-
-def _text(value: Any, field: str, optional: bool = False) -> Any:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{field} is {type(value).__name__}, not a string")
-    return value.replace("\x00", "")  # PostgreSQL text cannot hold NUL
-
-
 def decode(body: str) -> Message:
-    """A kept message, checked field by field: a body that did not come through the
-    API's validation (written by hand, or by an older version) raises ``ValueError``
-    (or ``KeyError``, ``TypeError``) here rather than anywhere deeper."""
-    d: dict[str, Any] = json.loads(body)
-    user_id, name, band, is_bot = d["author"]
-    ts = d["ts"]
-    number = isinstance(ts, int | float) and not isinstance(ts, bool)
-    if not number or not EARLIEST_TS <= ts <= LATEST_TS:
-        raise ValueError(f"ts {ts!r} is not a time between 1970 and 2096")
-    mentions = d["mentions"]
-    if not isinstance(mentions, list):
-        raise ValueError("mentions is not a list")
-    return Message(
-        platform=_text(d["platform"], "platform"),
-        space_id=_text(d["space_id"], "space_id"),
-        channel_id=_text(d["channel_id"], "channel_id"),
-        message_id=_text(d["message_id"], "message_id"),
-        author=Participant(
-            _text(user_id, "author id"),
-            _text(name, "author name"),
-            AgeBand.parse(band),
-            bool(is_bot),
-        ),
-        text=_text(d["text"], "text"),
-        ts=from_epoch(ts),
-        is_dm=bool(d["is_dm"]),
-        thread_id=_text(d["thread_id"], "thread_id", optional=True),
-        reply_to=_text(d["reply_to"], "reply_to", optional=True),
-        mentions=tuple(_text(m, "mention") for m in mentions),
-        link=_text(d["link"], "link", optional=True),
-    )
+    """A kept message, read by the message codec: a body that did not come through the
+    API's checks (written by hand, or by an older version) raises ``ValueError`` here
+    (``BadMessage`` naming the field) rather than anywhere deeper."""
+    d = json.loads(body)
+    if not isinstance(d, dict):
+        raise BadMessage("", "expected a JSON object")
+    author = d.get("author")
+    if not isinstance(author, list) or len(author) != 4:
+        raise BadMessage("author", "must be [id, name, age band, is bot]")
+    user_id, name, band, is_bot = author
+    fields = {
+        "space": d.get("space_id"),
+        "channel": d.get("channel_id"),
+        "id": d.get("message_id"),
+        "author": user_id,
+        "author_name": name,
+        "age_band": band,
+        "bot": is_bot,
+        "text": d.get("text"),
+        "ts": d.get("ts"),
+        "dm": d.get("is_dm"),
+        "thread": d.get("thread_id"),
+        "reply_to": d.get("reply_to"),
+        "mentions": d.get("mentions"),
+        "link": d.get("link"),
+    }
+    return decode_message(fields, d.get("platform"))
 
 
 def author_of(body: str) -> str | None:
@@ -134,7 +117,7 @@ class Taken:
 def _taken(id_: int, platform: str, space_id: str, body: str, received_at: float) -> Taken:
     try:
         message = decode(body)
-    except (ValueError, KeyError, TypeError, OverflowError, OSError) as exc:
+    except ValueError as exc:
         return Taken(id_, platform, space_id, body, received_at, None, f"unreadable: {exc}")
     return Taken(id_, platform, space_id, body, received_at, message)
 
