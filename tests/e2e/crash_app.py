@@ -24,30 +24,20 @@ import os
 import sys
 from pathlib import Path
 
-from bot.clock import parse_timestamp
 from bot.config import Settings
-from bot.models import AgeBand, Message, Participant
+from bot.messages import decode_message
+from bot.models import Message
 from bot.runtime import Runtime
 from tests.e2e.fakes.endpoint import HttpSink, LookupHttpSink
 
 
 def read_messages(path: Path) -> list[Message]:
-    messages = []
-    for line in path.read_text().splitlines():
-        o = json.loads(line)
-        messages.append(
-            Message(
-                platform=o["platform"],
-                space_id=o["space"],
-                channel_id=o["channel"],
-                message_id=o["id"],
-                author=Participant(o["author"], o["author"], AgeBand.parse(o["age_band"])),
-                text=o["text"],
-                ts=parse_timestamp(o["ts"]),
-                is_dm=True,
-            )
-        )
-    return messages
+    """Each line's fields through the message codec, on its own platform, as a DM with
+    the author's id for a name."""
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    return [
+        decode_message({**o, "author_name": o["author"], "dm": True}, o["platform"]) for o in lines
+    ]
 
 
 async def main(data_dir: Path, source: Path, endpoint: str) -> int:
