@@ -19,7 +19,7 @@ from bot.models import Message
 from bot.scoring import load_scorer
 from bot.scoring import signals as sig
 from bot.scoring.base import age_answer
-from bot.scoring.features import author_features, text_features
+from bot.scoring.features import author_feature_parts, text_features
 from bot.scoring.model import ModelScorer
 from bot.scoring.normalize import clear_cache, normalize
 from bot.scoring.state import ConversationState
@@ -32,6 +32,7 @@ STAGES = ("normalise", "signals", "features", "model", "store")
 def _scoring_stages(settings: Settings, load: list[Message]) -> dict[str, float]:
     scorer = load_scorer(settings)
     learned = isinstance(scorer, ModelScorer)
+    known = frozenset(scorer.weights.signals) if isinstance(scorer, ModelScorer) else None
     spent = dict.fromkeys(STAGES, 0.0)
     states: dict[str, ConversationState] = {}
     clear_cache()  # the throughput runs filled it: time the real work
@@ -53,7 +54,7 @@ def _scoring_stages(settings: Settings, load: list[Message]) -> dict[str, float]
         t4 = clock()
         if learned:
             for author in state.authors:
-                author_features(state, author, 0.0, 0)
+                author_feature_parts(state, author, 0.0, 0, known)
         t5 = clock()
         scorer.risk(state)
         t6 = clock()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import AgeBand, Message, Signal
+from bot.models import Message, Signal
 from bot.scoring import signals as sig
 from bot.scoring.normalize import normalize
 from bot.scoring.state import AIMED, TURN_CHARS, ConversationState, Observation, TurnLine
@@ -182,28 +182,13 @@ class AgeView:
 
 
 def age_view(state: ConversationState, author: str) -> AgeView:
-    def adult(who: str) -> bool:
-        band = state.age_bands.get(who, AgeBand.UNKNOWN)
-        if band is not AgeBand.UNKNOWN:
-            return band is AgeBand.ADULT
-        totals = state.authors.get(who)
-        return bool(
-            totals and totals.count("adult_disclosure") and not totals.count("minor_disclosure")
-        )
-
-    def minor(who: str) -> bool:
-        band = state.age_bands.get(who, AgeBand.UNKNOWN)
-        if band is not AgeBand.UNKNOWN:
-            return band is AgeBand.MINOR
-        totals = state.authors.get(who)
-        return bool(totals and totals.count("minor_disclosure"))
-
-    others = [a for a in state.authors if a != author]
+    adult, minor = state.age_of(author)
+    inside = author in state.authors  # the state counts the window's authors only
     return AgeView(
-        self_adult=adult(author),
-        self_minor=minor(author),
-        partner_minor=any(minor(o) for o in others),
-        partner_adult=any(adult(o) for o in others),
+        self_adult=adult,
+        self_minor=minor,
+        partner_minor=state.minors - (minor and inside) > 0,
+        partner_adult=state.adults - (adult and inside) > 0,
     )
 
 
@@ -232,8 +217,6 @@ def evidence(
     child = None
     for who, totals in state.authors.items():
         for name, seqs in totals.tactic_seqs.items():
-            if not seqs:
-                continue
             if who != author and name != "minor_disclosure":
                 continue
             if who == author and name in sig.DISCLOSURES and name != "adult_disclosure":

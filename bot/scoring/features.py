@@ -33,6 +33,7 @@ TACTIC_NAMES = (
 )
 STAGES = {t.name: t.stage for t in sig.TACTICS}
 STAGES[sig.SEXUAL_CONTENT] = 6
+_TACTIC_INDEX = {name: index for index, name in enumerate(TACTIC_NAMES)}
 
 
 def text_features(normalized: str) -> set[str]:
@@ -97,10 +98,14 @@ def author_feature_names() -> list[str]:
 def counted_tactics(
     state: ConversationState, author: str, known: frozenset[str] | None = None
 ) -> list[str]:
-    """The tactics of ``author`` that count: known to the model (trained on), and
-    sexualised talk only with a child present."""
-    totals = state.authors[author]
-    present = [n for n in TACTIC_NAMES if totals.count(n) and (known is None or n in known)]
+    """The tactics of ``author`` that count, in ``TACTIC_NAMES`` order: known to the model
+    (trained on), and sexualised talk only with a child present."""
+    present = sorted(
+        (n for n in state.authors[author].tactic_seqs if n in _TACTIC_INDEX),
+        key=_TACTIC_INDEX.__getitem__,
+    )
+    if known is not None:
+        present = [n for n in present if n in known]
     if sig.SEXUAL_CONTENT in present and not child_present(state, author):
         present.remove(sig.SEXUAL_CONTENT)
     return present
@@ -120,6 +125,23 @@ def author_features(
     trained on (a tactic it never saw counts for nothing, not even as "another
     tactic"); ``None`` counts all of them (while training decides which are known).
     """
+    values, tactics = author_feature_parts(state, author, text_scale, reach, known)
+    values += [0.0] * len(TACTIC_NAMES)
+    for index, value in tactics:
+        values[index] = value
+    return values
+
+
+def author_feature_parts(
+    state: ConversationState,
+    author: str,
+    text_scale: float,
+    reach: int,
+    known: frozenset[str] | None = None,
+) -> tuple[list[float], list[tuple[int, float]]]:
+    """``author_features`` in two parts, at a cost that does not grow with the window or
+    the number of signals: the features before the tactics, and the tactic features that
+    are not zero, as ``(index, value)`` in order (most authors show none)."""
     totals = state.authors[author]
     present = counted_tactics(state, author, known)
     stages = {STAGES[n] for n in present}
@@ -129,9 +151,10 @@ def author_features(
     distinct = len(present)
     turns = totals.turns
     text_scale *= turns / (turns + TEXT_PRIOR_MESSAGES)
-    others = [t for a, t in state.authors.items() if a != author]
     received = state.received
-    return [
+    said = state.signal_counts
+    tactic_seqs = totals.tactic_seqs
+    values = [
         text_scale,
         text_scale * partner_minor,
         math.log1p(distinct),
@@ -154,7 +177,9 @@ def author_features(
         math.log1p(received.get((author, "concern_report"), 0)),
         math.log1p(totals.count("parent_involvement")),
         math.log1p(received.get((author, "discomfort"), 0)),
-        math.log1p(sum(t.count("surprise") for t in state.authors.values())),
-        math.log1p(sum(t.count("family_address") for t in others)),
-        *(float(math.log1p(totals.count(n))) if n in present else 0.0 for n in TACTIC_NAMES),
+        math.log1p(said.get("surprise", 0)),
+        math.log1p(said.get("family_address", 0) - totals.count("family_address")),
     ]
+    base = len(values)
+    tactics = [(base + _TACTIC_INDEX[n], float(math.log1p(len(tactic_seqs[n])))) for n in present]
+    return values, tactics

@@ -18,6 +18,7 @@ import gzip
 import itertools
 import json
 import math
+import operator
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from bot.models import Message
 from bot.scoring.base import MICRO, Risk, child_present, evidence, observe, riskiest
 from bot.scoring.features import (
     author_feature_names,
-    author_features,
+    author_feature_parts,
     counted_tactics,
     text_features,
 )
@@ -173,8 +174,14 @@ class ModelScorer:
         """The conversation model's probability, before the caps and calibration."""
         totals = state.authors[author]
         text = self.text_score(totals.text_sum, totals.turns)
-        values = author_features(state, author, text, reach, self._known)
-        z = self._intercept + sum(c * v for c, v in zip(self._coef, values, strict=True))
+        values, tactics = author_feature_parts(state, author, text, reach, self._known)
+        coef = self._coef
+        # The same sum, in the same order, as over all features: the tactic features
+        # left out are zeros, which add nothing to a float sum.
+        products = itertools.chain(
+            map(operator.mul, coef, values), (coef[index] * value for index, value in tactics)
+        )
+        z = self._intercept + sum(products)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def author_probability(self, state: ConversationState, author: str, reach: int) -> float:

@@ -88,14 +88,23 @@ class AuthorTotals:
     questions: int = 0
     text_sum: float = 0.0
     tactic_seqs: dict[str, deque[int]] = field(default_factory=dict)
-    """For each signal name, the sequence numbers of the window's messages showing it."""
+    """For each signal name, the sequence numbers of the window's messages showing it
+    (never empty: a name leaves with its last message)."""
 
     def distinct(self) -> list[str]:
-        return [name for name, seqs in self.tactic_seqs.items() if seqs]
+        return list(self.tactic_seqs)
 
     def count(self, name: str) -> int:
         seqs = self.tactic_seqs.get(name)
         return len(seqs) if seqs else 0
+
+    def said_minor(self) -> bool:
+        return "minor_disclosure" in self.tactic_seqs
+
+    def said_adult(self) -> bool:
+        """An adult age given, and no minor one."""
+        seqs = self.tactic_seqs
+        return "adult_disclosure" in seqs and "minor_disclosure" not in seqs
 
 
 @dataclass(slots=True)
@@ -112,13 +121,23 @@ class ConversationState:
     turn_author: str | None = None
     turn: tuple[TurnLine, ...] = ()
     """The last lines of the open turn (at most ``TURN_LINES``), newest last."""
+    signal_counts: dict[str, int] = field(default_factory=dict)
+    """Signal name -> how many messages in the window show it, whoever wrote them."""
+    adults: int = 0
+    """How many of the window's authors are adults: by their platform age band, else by
+    an adult age they gave (and no minor one). Kept as authors come, go and speak, so
+    reading who is on the other side of someone costs the same with any number."""
+    minors: int = 0
+    """... and how many are minors (by band, else a minor age they gave)."""
 
     def add(
         self, observation: Observation, age_band: AgeBand = AgeBand.UNKNOWN
     ) -> list[Observation]:
         """Add one message; returns the observations that left the window to make room."""
+        author = observation.author_id
+        ages_before = self.age_of(author) if author in self.authors else None
         if age_band is not AgeBand.UNKNOWN:
-            self.age_bands[observation.author_id] = age_band
+            self.age_bands[author] = age_band
         observation = self._with_answered_age(observation)
         if observation.line is not None:
             self._extend_turn(observation)
@@ -128,20 +147,23 @@ class ConversationState:
             self.turn_author = None
         self.observations.append(observation)
         self.next_seq = observation.seq + 1
-        totals = self.authors.get(observation.author_id)
+        totals = self.authors.get(author)
         if totals is None:
-            totals = self.authors[observation.author_id] = AuthorTotals()
+            totals = self.authors[author] = AuthorTotals()
         if self.first_author is None:
-            self.first_author = observation.author_id
+            self.first_author = author
         totals.messages += 1
         totals.turns += not observation.continues_turn
         totals.questions += observation.is_question
         totals.text_sum += observation.text_sum
+        counts = self.signal_counts
         for hit in observation.hits:
             totals.tactic_seqs.setdefault(hit.name, deque()).append(observation.seq)
+            counts[hit.name] = counts.get(hit.name, 0) + 1
             if observation.target is not None and hit.name in AIMED:
                 key = (observation.target, hit.name)
                 self.received[key] = self.received.get(key, 0) + 1
+        self._recount_ages(author, ages_before)
         evicted = []
         while len(self.observations) > self.max_messages:
             evicted.append(self.evict_oldest())
@@ -205,15 +227,50 @@ class ConversationState:
             return observation
         return replace(observation, hits=(*observation.hits, Hit(name, 0.0)))
 
+    def age_of(self, author: str) -> tuple[bool, bool]:
+        """(adult, minor) for ``author``: the platform's age band first, else what they
+        said in the window."""
+        band = self.age_bands.get(author, AgeBand.UNKNOWN)
+        if band is not AgeBand.UNKNOWN:
+            return band is AgeBand.ADULT, band is AgeBand.MINOR
+        totals = self.authors.get(author)
+        if totals is None:
+            return False, False
+        return totals.said_adult(), totals.said_minor()
+
+    def _recount_ages(self, author: str, before: tuple[bool, bool] | None) -> None:
+        """Update ``adults`` and ``minors`` after ``author`` changed (``before``: their
+        ages then, None if they were not in the window)."""
+        after = self.age_of(author) if author in self.authors else None
+        if after == before:
+            return
+        if before is not None:
+            self.adults -= before[0]
+            self.minors -= before[1]
+        if after is not None:
+            self.adults += after[0]
+            self.minors += after[1]
+
     def evict_oldest(self) -> Observation:
         old = self.observations.popleft()
-        totals = self.authors[old.author_id]
+        author = old.author_id
+        ages_before = self.age_of(author)
+        totals = self.authors[author]
         totals.messages -= 1
         totals.turns -= not old.continues_turn
         totals.questions -= old.is_question
         totals.text_sum -= old.text_sum
+        counts = self.signal_counts
         for hit in old.hits:
-            totals.tactic_seqs[hit.name].popleft()
+            seqs = totals.tactic_seqs[hit.name]
+            seqs.popleft()
+            if not seqs:
+                del totals.tactic_seqs[hit.name]
+            left = counts[hit.name] - 1
+            if left:
+                counts[hit.name] = left
+            else:
+                del counts[hit.name]
             if old.target is not None and hit.name in AIMED:
                 key = (old.target, hit.name)
                 left = self.received[key] - 1
@@ -222,7 +279,8 @@ class ConversationState:
                 else:
                     del self.received[key]
         if totals.messages == 0:
-            del self.authors[old.author_id]
+            del self.authors[author]
+        self._recount_ages(author, ages_before)
         self.first_author = self.observations[0].author_id if self.observations else None
         return old
 

@@ -72,6 +72,8 @@ def test_incremental_score_equals_a_from_scratch_score_of_the_window(items, wind
         a: (t.messages, t.turns, t.text_sum) for a, t in fresh.authors.items()
     }
     assert live.received == fresh.received
+    assert live.signal_counts == fresh.signal_counts
+    assert (live.adults, live.minors) == (fresh.adults, fresh.minors)
 
 
 def test_a_bare_age_answers_an_age_question() -> None:
