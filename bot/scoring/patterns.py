@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 # -- building blocks (normalised text: lowercase, elongations cut to two letters) --
 YOU = r"(?:you|u|ya|yu|yuo|yoo)"
@@ -228,6 +230,124 @@ def _compile(parts: tuple[str, ...]) -> re.Pattern[str]:
 def reference_pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
     """The plain alternation that ``_compile`` must be equivalent to (for tests)."""
     return re.compile("|".join(rf"\b(?:{p})" for p in parts))
+
+
+_KEY_CHARS = 6
+"""How many leading characters of a match ``TacticMatcher`` indexes."""
+_START = "\x02"
+"""Stands for the start of the text in a key (a pattern anchored with ``^``)."""
+_ASSERTIONS = ("(?<!", "(?<=", "(?!", "(?=")
+_WINDOWS = re.compile(rf"\b(?=(\w.{{0,{_KEY_CHARS - 1}}}))", re.DOTALL)
+_WORD_CHAR = re.compile(r"\w")
+_LONG_TEXT = 300
+"""Past this many characters a text is searched whole, tactic by tactic (a long text
+has too many places where a match could start for trying each to pay)."""
+
+
+@cache
+def _heads_of(pattern: str, top: bool) -> tuple[tuple[str | None, str], ...]:
+    return tuple(_heads(pattern, top))
+
+
+@cache
+def _starts(pattern: str, depth: int, top: bool) -> frozenset[str]:
+    """Strings of at most ``depth`` characters, one of which begins every match of
+    ``pattern`` (``_START`` first for a match at the start of the text); ``""`` if some
+    match may begin with anything.
+
+    Built on ``_heads``'s exact rewrite. Lookarounds are skipped and so is ``\\b``:
+    dropping a condition only lets the pattern match more, so the strings still cover
+    every match.
+    """
+    if depth == 0:
+        return frozenset({""})
+    out: set[str] = set()
+    for first, rest in _heads_of(pattern, top):
+        if first is not None:
+            out.update(first + tail for tail in _starts(rest, depth - 1, False))
+        elif rest.startswith(_ASSERTIONS):
+            out |= _starts(rest[_group_end(rest, 0) + 1 :], depth, top)
+        elif rest.startswith(r"\b"):
+            out |= _starts(rest[2:], depth, top)
+        elif rest.startswith(("^", "(?:^)")):
+            tail = rest.removeprefix("(?:^)").removeprefix("^")
+            out.update(_START + key for key in _starts(tail, depth - 1, top))
+        else:
+            out.add("")
+    return frozenset(out)
+
+
+class TacticMatcher:
+    """Which of several tactics a normalised text shows, at a fraction of the cost of
+    searching every tactic's expression over the whole text.
+
+    Every match begins at a word boundary with one of a few known strings of up to
+    ``_KEY_CHARS`` characters (``_starts``). The text's word starts are looked up in a
+    table of those strings, and a tactic's expression is tried only where one of its
+    strings begins: the result is exactly that of searching each expression. (One
+    expression of all tactics was tried: its compilation took seconds per process.)
+    """
+
+    def __init__(self, tactics: Sequence[Tactic]) -> None:
+        self.tactics = tuple(tactics)
+        table: dict[str, int] = {}
+        self._always = 0
+        """Tactics with a pattern whose matches may begin anywhere: always searched."""
+        for bit, tactic in enumerate(self.tactics):
+            keys = {key for part in tactic.parts for key in _starts(part, _KEY_CHARS, True)}
+            # The text is looked up at its word starts only (and at its start).
+            if any(not key or not (key[0] == _START or _WORD_CHAR.match(key)) for key in keys):
+                self._always |= 1 << bit
+                continue
+            for key in keys:
+                table[key] = table.get(key, 0) | 1 << bit
+        self._table = table
+        self._shorter = sorted({len(k) for k in table if not k.startswith(_START)} - {_KEY_CHARS})
+        self._at_start = sorted({len(k) for k in table if k.startswith(_START)})
+        self._patterns = [t.pattern for t in self.tactics]
+
+    def present(self, text: str) -> int:
+        """The tactics found in ``text``, as a bit mask (bit ``i``: ``tactics[i]``)."""
+        get = self._table.get
+        places: list[tuple[int, int]] = []
+        start = self._always
+        for size in self._at_start:
+            start |= get(_START + text[: size - 1], 0)
+        if start:
+            places.append((0, start))
+        anywhere = start
+        for window in _WINDOWS.finditer(text):
+            key = window.group(1)
+            mask = get(key, 0)
+            for size in self._shorter:
+                mask |= get(key[:size], 0)
+            if mask:
+                places.append((window.start(), mask))
+                anywhere |= mask
+        if not anywhere:
+            return 0
+        patterns = self._patterns
+        found = 0
+        if len(text) > _LONG_TEXT or self._always:
+            for bit in _bits(anywhere):
+                if patterns[bit].search(text):
+                    found |= 1 << bit
+            return found
+        for position, mask in places:
+            for bit in _bits(mask & ~found):
+                if patterns[bit].match(text, position):
+                    found |= 1 << bit
+        return found
+
+
+def _bits(mask: int) -> list[int]:
+    """The positions of the set bits of ``mask``, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
 
 
 def _tactic(name: str, weight: float, stage: int, description: str, *parts: str) -> Tactic:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.scoring import lexicon
-from bot.scoring.patterns import Tactic, reference_pattern
+from bot.scoring.patterns import Tactic, TacticMatcher, reference_pattern
 from bot.scoring.tactics import CONTEXT, CONTEXT_NAMES, REPORT_FRAME, TACTICS
 
 __all__ = [
@@ -58,6 +58,9 @@ WORDING = "wording"
 WORDING_WEIGHT = 0.3
 
 
+_MATCHER = TacticMatcher((*TACTICS, *CONTEXT))
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     name: str
@@ -68,8 +71,10 @@ def detect(normalized: str) -> tuple[Hit, ...]:
     """Return the signals present in one normalised message, at most one per name."""
     if not normalized:
         return ()
-    hits = [Hit(t.name, t.weight) for t in TACTICS if t.pattern.search(normalized)]
-    context = {t.name for t in CONTEXT if t.pattern.search(normalized)}
+    found = _MATCHER.present(normalized)
+    hits = [Hit(t.name, t.weight) for bit, t in enumerate(TACTICS) if found >> bit & 1]
+    found >>= len(TACTICS)
+    context = {t.name for bit, t in enumerate(CONTEXT) if found >> bit & 1}
     if hits and REPORT_FRAME.search(normalized):
         context.add("concern_report")
     if any(hit.name == "secrecy" for hit in hits):
