@@ -186,9 +186,9 @@ async def feed(engine: Any, stream: IO[str], errors: TextIO, source: str = "inpu
             continue
         await engine.ingest(message)
         counts.messages += 1
-        key = tracker.route(message) if engine.policy.watching(message) else None
-        if key is not None:
-            conversations.add(str(key))
+        route = tracker.route(message) if engine.policy.watching(message) else None
+        if route is not None:
+            conversations.add(str(route.key))
     counts.conversations = len(conversations)
     return counts
 

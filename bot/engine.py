@@ -37,7 +37,7 @@ from bot.scoring.base import Scorer
 from bot.scoring.state import ConversationState
 from bot.store import NewCase, SqlStore
 from bot.store.base import StoredMessage
-from bot.tracker import Tracker
+from bot.tracker import Route, Tracker
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +93,11 @@ class Engine:
         """Take one message; returns the case it opened or updated, if any."""
         if not self.policy.watching(message):
             return None
-        key = self.tracker.route(message)
-        if key is None:
+        route = self.tracker.route(message)
+        if route is None:
             return None
         async with self._lock:
-            return await self._ingest(key, message)
+            return await self._ingest(route, message)
 
     async def ingest_many(
         self,
@@ -111,38 +111,41 @@ class Engine:
         (it may raise to stop the batch); without it the first failure is raised.
         """
         results: list[Case | None] = [None] * len(messages)
-        routed: list[tuple[int, ConversationKey]] = []
+        routed: list[tuple[int, Route]] = []
         for index, message in enumerate(messages):
             try:
-                key = self.tracker.route(message) if self.policy.watching(message) else None
+                route = self.tracker.route(message) if self.policy.watching(message) else None
             except Exception as exc:
                 if on_error is None:
                     raise
                 on_error(message, exc)
                 continue
-            if key is not None:
-                routed.append((index, key))
+            if route is not None:
+                routed.append((index, route))
         async with self._lock:
-            await self._load({key for _, key in routed if key not in self._hot})
-            for index, key in routed:
+            await self._load({route.key for _, route in routed if route.key not in self._hot})
+            for index, route in routed:
                 try:
-                    results[index] = await self._ingest(key, messages[index])
+                    results[index] = await self._ingest(route, messages[index])
                 except Exception as exc:
                     if on_error is None:
                         raise
                     on_error(messages[index], exc)
         return results
 
-    async def _ingest(self, key: ConversationKey, message: Message) -> Case | None:
+    async def _ingest(self, route: Route, message: Message) -> Case | None:
+        key = route.key
         conversation = await self._conversation(key)
         if message.message_id in conversation.seen:
             return None  # a platform redelivered it, or a replay repeats it
         with metrics.scoring(key.platform):
-            self._observe(conversation, message)
+            for line in (*route.opening, message):
+                if line.message_id not in conversation.seen:
+                    self._observe(conversation, line)
+                    self._unwritten.append(StoredMessage(str(key), line))
             score = step.assess(
                 self.scorer, self.policy, self.tracker, key, conversation.state, message
             )
-        self._unwritten.append(StoredMessage(str(key), message))
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
             case = await self._act_on(conversation, score)

@@ -12,10 +12,19 @@ answering, in this order:
 4. the previous speaker, unless that speaker was addressing someone else.
 
 So a quiet one-to-one approach inside a busy channel is seen as one conversation.
+
 The order was chosen on the annotated who-answers-whom links of real, busy IRC
 channels (``watchkeeper evaluate-grouping``; Kummerfeld et al., ACL 2019): it pairs
 more lines with the person they answer, and fewer with someone they do not, than
 "the previous speaker" alone.
+
+A line addressed to no one (someone's first line, "anyone here 13?", or a line after
+a silence) joins no pair when it is said: it opens the conversations its author is
+about to have. When its author joins a pair in that channel (or in a thread of it)
+within ``OPENING_WINDOW``, speaking or being answered, the line is carried into that
+pair just before the message that formed it (``Route.opening``), once per pair. So a
+pair's evidence starts where its author started, and every path that follows
+``Route`` (the engine, the offline grouping) carries the same lines.
 """
 
 from __future__ import annotations
@@ -32,6 +41,19 @@ RECENT_PER_CHANNEL = 50
 MAX_CHANNELS = 20_000
 REACH_WINDOW = timedelta(days=7)
 MAX_PARTNERS = 64
+OPENING_WINDOW = timedelta(minutes=30)
+"""How long a line addressed to no one waits for its author's conversation to start."""
+OPENINGS_PER_CHANNEL = 16
+"""Lines addressed to no one remembered per channel (with their text), newest kept."""
+
+
+class Route(NamedTuple):
+    """The conversation a message joins, and what it carries into it."""
+
+    key: ConversationKey
+    opening: tuple[Message, ...] = ()
+    """Earlier lines addressed to no one, by either of the pair, to add to the
+    conversation before the message, oldest first (module docstring)."""
 
 
 class _Said(NamedTuple):
@@ -45,9 +67,20 @@ class _Said(NamedTuple):
 
 
 @dataclass(slots=True)
+class _Unaddressed:
+    message: Message
+    carried_to: set[str] = field(default_factory=set)
+    """The people whose pair with its author it was carried into."""
+
+
+@dataclass(slots=True)
 class _ChannelMemory:
     speakers: deque[_Said] = field(default_factory=lambda: deque(maxlen=RECENT_PER_CHANNEL))
     """What was said lately, newest last."""
+    unaddressed: deque[_Unaddressed] = field(
+        default_factory=lambda: deque(maxlen=OPENINGS_PER_CHANNEL)
+    )
+    """Lines addressed to no one, newest last."""
 
 
 class Tracker:
@@ -56,20 +89,27 @@ class Tracker:
         self._channels: OrderedDict[tuple[str, str, str], _ChannelMemory] = OrderedDict()
         self._partners: dict[tuple[str, str, str], OrderedDict[str, datetime]] = {}
 
-    def route(self, message: Message) -> ConversationKey | None:
+    def route(self, message: Message) -> Route | None:
         """The conversation ``message`` belongs to, or None when it addresses no one."""
         if message.is_dm:
-            return ConversationKey.dm(message.platform, message.space_id, message.channel_id)
-        partner = self.partner(message)
+            return Route(ConversationKey.dm(message.platform, message.space_id, message.channel_id))
+        memory = self._memory(message)
+        partner = self._partner(message, memory)
         if partner is None:
+            unaddressed = memory.unaddressed
+            while unaddressed and message.ts - unaddressed[0].message.ts > OPENING_WINDOW:
+                unaddressed.popleft()
+            unaddressed.append(_Unaddressed(message))
             return None
-        return ConversationKey.pair(
-            message.platform, message.space_id, message.author.user_id, partner
-        )
+        author = message.author.user_id
+        key = ConversationKey.pair(message.platform, message.space_id, author, partner)
+        return Route(key, self._opening(message, partner, memory))
 
     def partner(self, message: Message) -> str | None:
         """Whom a channel message addresses (None: no one), remembering it for later."""
-        memory = self._memory(message)
+        return self._partner(message, self._memory(message))
+
+    def _partner(self, message: Message, memory: _ChannelMemory) -> str | None:
         partner = self._addressed(message, memory)
         explicit = partner is not None
         if partner is None:
@@ -77,6 +117,31 @@ class Tracker:
         author = message.author.user_id
         memory.speakers.append(_Said(message.message_id, author, message.ts, partner, explicit))
         return partner
+
+    def _opening(
+        self, message: Message, partner: str, memory: _ChannelMemory
+    ) -> tuple[Message, ...]:
+        """The unaddressed lines of ``message``'s author and ``partner`` (in its channel,
+        and in the parent channel of its thread) not yet carried into their pair, said
+        within ``OPENING_WINDOW``, oldest first; each is marked as carried."""
+        author = message.author.user_id
+        other_of = {author: partner, partner: author}
+        places = [memory]
+        if message.thread_id:
+            parent = self._channels.get((message.platform, message.space_id, message.channel_id))
+            if parent is not None and parent is not memory:
+                places.insert(0, parent)
+        opening = []
+        for place in places:
+            for line in place.unaddressed:
+                other = other_of.get(line.message.author.user_id)
+                if other is None or other in line.carried_to:
+                    continue
+                if message.ts - line.message.ts > OPENING_WINDOW:
+                    continue
+                line.carried_to.add(other)
+                opening.append(line.message)
+        return tuple(sorted(opening, key=lambda line: line.ts))
 
     def _memory(self, message: Message) -> _ChannelMemory:
         key = (message.platform, message.space_id, message.thread_id or message.channel_id)

@@ -37,16 +37,17 @@ def pair_conversations(
     tracker = Tracker(pair_gap)
     pairs: dict[object, Conversation] = {}
     for message in chunk:
-        key = tracker.route(message)
-        if key is None:
+        route = tracker.route(message)
+        if route is None:
             continue
-        conversation = pairs.get(key)
+        conversation = pairs.get(route.key)
         if conversation is None:
-            conversation = pairs[key] = Conversation(
+            conversation = pairs[route.key] = Conversation(
                 f"{chunk_id}/{len(pairs)}", "benign", None, "dm", {}
             )
-        conversation.participants[message.author.user_id] = AgeBand.UNKNOWN
-        conversation.messages.append(Line(message.author.user_id, message.text, message.ts))
+        for line in (*route.opening, message):
+            conversation.participants[line.author.user_id] = AgeBand.UNKNOWN
+            conversation.messages.append(Line(line.author.user_id, line.text, line.ts))
     return [c for c in pairs.values() if len(c.messages) >= MIN_PAIR_MESSAGES]
 
 

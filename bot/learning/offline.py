@@ -39,13 +39,15 @@ class LiveGrouping:
         self._seen: dict[ConversationKey, set[str]] = {}
 
     def feed(self, message: Message) -> tuple[ConversationKey, Score] | None:
-        """The conversation ``message`` joins and its score after it, or None when the
-        engine would not score it (not watched, addressed to no one, a repeat)."""
+        """The conversation ``message`` joins and its score after it (with the lines it
+        carries in before it, ``Route.opening``), or None when the engine would not score
+        it (not watched, addressed to no one, a repeat)."""
         if not self.policy.watching(message):
             return None
-        key = self.tracker.route(message)
-        if key is None:
+        route = self.tracker.route(message)
+        if route is None:
             return None
+        key = route.key
         state = self._states.get(key)
         if state is None:
             state = self._states[key] = ConversationState(max_messages=self.window_messages)
@@ -53,9 +55,12 @@ class LiveGrouping:
         seen = self._seen[key]
         if message.message_id in seen:
             return None
-        for old in step.observe(self.scorer, state, message, self.window_age):
-            seen.discard(old.message_id)
-        seen.add(message.message_id)
+        for line in (*route.opening, message):
+            if line.message_id in seen:
+                continue
+            for old in step.observe(self.scorer, state, line, self.window_age):
+                seen.discard(old.message_id)
+            seen.add(line.message_id)
         score = step.assess(self.scorer, self.policy, self.tracker, key, state, message)
         return key, score
 

@@ -105,6 +105,34 @@ async def test_rebuilt_state_scores_like_the_live_state(tmp_path: Path) -> None:
     assert fresh.scorer.risk(rebuilt.state) == first.scorer.risk(live.state)
 
 
+async def test_a_line_addressed_to_no_one_is_evidence_in_the_pair_it_opens(tmp_path: Path) -> None:
+    """u1's first line asks the room for a 13-year-old and addresses no one; the pair
+    forms when u2 answers, and carries that line: in the case, and after a restart."""
+    settings = make_settings(tmp_path)
+    talk = [
+        (ADULT, "anyone here 13? how old r u all"),
+        (CHILD, "me lol"),
+        (ADULT, "cool, ur so mature for ur age"),
+        (CHILD, "thanks"),
+        (ADULT, "dont tell anyone we talk ok, its just between us"),
+    ]
+    messages = [message(author, text, at=20.0 * i) for i, (author, text) in enumerate(talk)]
+    opening = messages[0].message_id
+    first, cases = await run_engine(settings, tmp_path / "wk.db", messages)
+    (case,) = cases
+    assert ("age_probe", opening) in {(s.name, s.message_id) for s in case.signals}
+    assert opening in {ref.message_id for ref in case.evidence}
+    live = first._hot[ConversationKey.pair("console", "s1", "u1", "u2")]
+    store = sqlite_store(tmp_path / "wk.db")
+    await store.open()
+    fresh = Engine(settings, store, RuleScorer())
+    rebuilt = await fresh._conversation(live.key)
+    await store.close()
+    ids = [o.message_id for o in rebuilt.state.observations]
+    assert ids == [m.message_id for m in messages]
+    assert fresh.scorer.risk(rebuilt.state) == first.scorer.risk(live.state)
+
+
 async def test_upgrade_updates_the_case_instead_of_opening_another(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     store = sqlite_store(tmp_path / "wk.db")

@@ -2,7 +2,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.models import ConversationKey
-from bot.tracker import Tracker
+from bot.tracker import OPENING_WINDOW, Route, Tracker
 from tests.conftest import T0, message, person
 
 A, B, C = person("a"), person("b"), person("c")
@@ -13,17 +13,19 @@ def tracker() -> Tracker:
 
 
 def test_dm_is_its_own_conversation() -> None:
-    key = tracker().route(message(A, "hi", dm=True, channel="d9"))
-    assert key == ConversationKey.dm("console", "s1", "d9")
+    route = tracker().route(message(A, "hi", dm=True, channel="d9"))
+    assert route == Route(ConversationKey.dm("console", "s1", "d9"))
 
 
 def test_reply_target_mention_and_previous_speaker() -> None:
     t = tracker()
     first = message(A, "hello all", at=0)
     assert t.route(first) is None  # addresses no one yet
-    assert t.route(message(B, "hey", at=10)) == ConversationKey.pair("console", "s1", "a", "b")
-    assert t.route(message(C, "@a look", at=20, mentions=("a",))).ref == "a|c"
-    assert t.route(message(B, "re", at=30, reply_to=first.message_id)).ref == "a|b"
+    assert t.route(message(B, "hey", at=10)) == Route(
+        ConversationKey.pair("console", "s1", "a", "b"), (first,)
+    )
+    assert t.route(message(C, "@a look", at=20, mentions=("a",))).key.ref == "a|c"
+    assert t.route(message(B, "re", at=30, reply_to=first.message_id)).key.ref == "a|b"
 
 
 def test_speaker_keeps_their_partner_when_others_talk_in_between() -> None:
@@ -31,7 +33,7 @@ def test_speaker_keeps_their_partner_when_others_talk_in_between() -> None:
     t.route(message(A, "hi", at=0))
     t.route(message(B, "hi a", at=5))  # b -> a
     t.route(message(C, "anyone seen the patch notes", at=8))
-    assert t.route(message(B, "so what school do u go to", at=12)).ref == "a|b"
+    assert t.route(message(B, "so what school do u go to", at=12)).key.ref == "a|b"
 
 
 def test_silence_longer_than_the_gap_ends_the_pairing() -> None:
@@ -54,14 +56,14 @@ def test_first_reply_in_a_thread_answers_the_parent_channel_message() -> None:
     root = message(A, "anyone want to trade pets", at=0, channel="c1")
     t.route(root)
     reply = replace(message(B, "me!", at=30, reply_to=root.message_id), thread_id="t1")
-    assert t.route(reply).ref == "a|b"
+    assert t.route(reply).key.ref == "a|b"
 
 
 def test_someone_who_was_addressed_answers_the_one_who_addressed_them() -> None:
     t = tracker()
     t.route(message(A, "b: want to trade that sword?", at=0, mentions=("b",)))
     t.route(message(C, "anyone know when the event ends", at=5))
-    assert t.route(message(B, "sure, what for", at=9)).ref == "a|b"  # not c, who spoke last
+    assert t.route(message(B, "sure, what for", at=9)).key.ref == "a|b"  # not c, who spoke last
 
 
 def test_a_previous_speaker_addressing_someone_else_is_not_the_partner() -> None:
@@ -82,4 +84,46 @@ def test_an_author_goes_on_with_the_person_they_addressed() -> None:
     t = tracker()
     t.route(message(A, "b: how was the match", at=0, mentions=("b",)))
     t.route(message(C, "brb", at=3))
-    assert t.route(message(A, "did you win", at=6)).ref == "a|b"
+    assert t.route(message(A, "did you win", at=6)).key.ref == "a|b"
+
+
+def test_an_opening_line_is_carried_into_each_pair_its_author_joins_once() -> None:
+    t = tracker()
+    opening = message(A, "anyone here 13?", at=0)
+    assert t.route(opening) is None
+    first = t.route(message(B, "me", at=20))
+    assert first is not None and first.opening == (opening,)
+    assert t.route(message(A, "cool", at=30)) == Route(first.key)  # carried once
+    later = t.route(message(C, "a: im 13 too", at=40, mentions=("a",)))
+    assert later is not None and later.key.ref == "a|c" and later.opening == (opening,)
+
+
+def test_both_of_a_pair_bring_their_openings_oldest_first() -> None:
+    t = tracker()
+    hello, also = message(A, "hey whats up", at=0), message(B, "hi all", at=600)
+    t.route(hello)
+    t.route(also)  # past the gap: answers no one either
+    reply = t.route(message(A, "b: hi!", at=620, mentions=("b",)))
+    assert reply is not None and reply.opening == (hello, also)
+
+
+def test_an_opening_line_waits_only_so_long_and_only_for_its_author() -> None:
+    t = tracker()
+    opening = message(A, "anyone here 13?", at=0)
+    t.route(opening)
+    later = OPENING_WINDOW.total_seconds() + 1
+    hello = message(C, "hello", at=later - 30)
+    t.route(hello)
+    not_a = t.route(message(B, "c: hi", at=later - 20, mentions=("c",)))
+    assert not_a is not None and not_a.opening == (hello,)  # not a's: a is not in it
+    late = t.route(message(B, "a: me", at=later, mentions=("a",)))
+    assert late is not None and late.opening == ()
+
+
+def test_a_reply_in_a_thread_carries_the_channel_line_it_answers() -> None:
+    t = tracker()
+    root = message(A, "any kids here wanna trade pets", at=0, channel="c1")
+    t.route(root)
+    reply = replace(message(B, "me!", at=900, reply_to=root.message_id), thread_id="t1")
+    routed = t.route(reply)
+    assert routed is not None and routed.key.ref == "a|b" and routed.opening == (root,)

@@ -27,14 +27,15 @@ def test_chunks_are_full_and_stay_within_one_log(tmp_path: Path) -> None:
     posts += [("b", f"v{i % 2}", f"line {i}", []) for i in range(3)]
     split = tmp_path / "train.jsonl.gz"
     write_split(split, posts)
-    # each chunk starts a fresh tracker: its first line addresses no one yet
+    # each chunk starts a fresh tracker: its first line addresses no one and is carried
+    # into the pair its author then joins; log b's three lines are not a full chunk
     found = irc_negatives(split, timedelta(seconds=300), size=4)
     assert [[line.text for line in c.messages] for c in found] == [
-        ["line 1", "line 2", "line 3"],
-        ["line 5", "line 6", "line 7"],
+        ["line 0", "line 1", "line 2", "line 3"],
+        ["line 4", "line 5", "line 6", "line 7"],
     ]
     every_other = irc_negatives(split, timedelta(seconds=300), every=2, size=4)
-    assert [c.messages[0].text for c in every_other] == ["line 1"]
+    assert [c.messages[0].text for c in every_other] == ["line 0"]
 
 
 def test_a_chunk_becomes_the_pairs_the_tracker_makes(tmp_path: Path) -> None:
@@ -46,8 +47,9 @@ def test_a_chunk_becomes_the_pairs_the_tracker_makes(tmp_path: Path) -> None:
     split = tmp_path / "train.jsonl.gz"
     write_split(split, posts)
     found = irc_negatives(split, timedelta(seconds=300), size=6)
-    # "anyone know grub" addresses no one yet; "cy"/"dee" is too short to keep
-    assert [(sorted(c.participants), len(c.messages)) for c in found] == [(["ann", "bob"], 3)]
+    # "anyone know grub" addresses no one and opens ann's pair with bob; "hi all" opens
+    # cy's with dee, still too short to keep
+    assert [(sorted(c.participants), len(c.messages)) for c in found] == [(["ann", "bob"], 4)]
     assert all(c.label == "benign" and c.suspect is None for c in found)
 
 

@@ -30,12 +30,13 @@ def test_a_channel_result_is_its_riskiest_pairs_counted_in_channel_order() -> No
     small_talk = [(a, t, 20.0 * i) for i, (a, t) in enumerate(SMALL_TALK)]
     later = 20 * 60  # past the pairing gap: the approach starts a conversation of its own
     approach = [(a, t, later + 20.0 * i) for i, (a, t) in enumerate(APPROACH)]
-    # After the silence u1's opening line addresses no one; the pair starts when u2 answers.
-    alone = score_conversation(channel(approach[1:], "dm"), scorer, settings)
-    assert alone.alert_at is not None
+    # After the silence u1's opening line addresses no one; the pair starts when u2
+    # answers, and the opening line is carried into it: the pair is the whole approach.
+    alone = score_conversation(channel(approach, "dm"), scorer, settings)
+    assert alone.alert_at is not None and alone.alert_at > 2
     together = score_conversation(channel(small_talk + approach), scorer, settings)
     assert together.suspect == "u1"
-    assert together.alert_at == len(small_talk) + 1 + alone.alert_at
+    assert together.alert_at == len(small_talk) + alone.alert_at
     assert together.peak == alone.peak and together.length == len(small_talk) + len(approach)
     assert together.trajectory[: len(small_talk) + 1] == (0.0,) * (len(small_talk) + 1)
 
