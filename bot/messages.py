@@ -15,12 +15,14 @@ named as message JSONL names them:
 
 The rules. NUL characters are dropped from every string (PostgreSQL text cannot hold
 them) before it is checked. Ids (space, channel, id, author, thread, reply_to, each
-mention) are non-empty strings of at most ``MAX_ID_CHARS``; the author's name at most
-``MAX_NAME_CHARS``, the text ``MAX_INPUT_TEXT_CHARS``, the link ``MAX_LINK_CHARS``, at most
-``MAX_MENTIONS`` mentions. An age band is "minor", "adult" or "unknown". A time is ISO
-8601 (naive: UTC) or seconds since the epoch, an instant from 1970 to 2096 (what the
-store can read back); it is kept in UTC. ``dm`` and ``bot`` are true or false. An
-absent field and ``null`` are the same. A field that breaks a rule is a
+mention) are non-empty strings of at most ``MAX_ID_CHARS``, or whole numbers (platform
+ids are numbers in many exports: Discord's are), read as their decimal text; the
+author's name at most ``MAX_NAME_CHARS``, the text ``MAX_INPUT_TEXT_CHARS``, the link
+``MAX_LINK_CHARS``, at most ``MAX_MENTIONS`` mentions. An age band is "minor", "adult"
+or "unknown", in any case. A time is ISO 8601 (naive: UTC) or seconds since the epoch,
+an instant from 1970 to 2096 (what the store can read back); it is kept in UTC. ``dm``
+and ``bot`` are true or false. An absent field and ``null`` are the same, and so is an
+empty string for a field that may be absent. A field that breaks a rule is a
 ``BadMessage``: one line naming the field.
 
 The codec lives in the core so that offline tools read a message exactly as the
@@ -82,6 +84,10 @@ def _string(value: Any, field: str, limit: int) -> str:
 def read_id(value: Any, field: str) -> str:
     if value is None:
         raise BadMessage(field, "is required")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    elif not isinstance(value, str):
+        raise BadMessage(field, f"must be a string or a whole number, not {_kind(value)}")
     text = _string(value, field, MAX_ID_CHARS)
     if not text:
         raise BadMessage(field, "must not be empty")
@@ -89,7 +95,7 @@ def read_id(value: Any, field: str) -> str:
 
 
 def read_optional_id(value: Any, field: str) -> str | None:
-    return None if value is None else read_id(value, field)
+    return None if value is None or value == "" else read_id(value, field)
 
 
 def read_name(value: Any) -> str:
@@ -103,11 +109,12 @@ def read_text(value: Any) -> str:
 
 
 def read_age_band(value: Any, field: str = "age_band") -> AgeBand:
-    if value is None:
+    if value is None or value == "":
         return AgeBand.UNKNOWN
-    if value not in AGE_BANDS:
+    band = value.lower() if isinstance(value, str) else value
+    if band not in AGE_BANDS:
         raise BadMessage(field, 'must be "minor", "adult" or "unknown"')
-    return AgeBand(value)
+    return AgeBand(band)
 
 
 def read_flag(value: Any, field: str) -> bool:
@@ -193,5 +200,5 @@ def parse_message(obj: Any, line_number: int, now: Callable[[], datetime] = utcn
         "channel": "dm" if obj.get("dm") is True else "general",
         "id": f"line-{line_number}",
     }
-    fields = {**obj, **{k: v for k, v in defaults.items() if obj.get(k) is None}}
+    fields = {**obj, **{k: v for k, v in defaults.items() if obj.get(k) in (None, "")}}
     return decode_message(fields, CONSOLE, now())
