@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ FLUSH_EVERY = 256
 
 They are written behind: scoring goes on while the store writes a batch, and only a
 case (or ``flush``) waits for the writes to be done."""
+CASE_SYNC_SECONDS = 1.0
+"""How old the engine's view of its conversations' cases may be when a score decides
+*not* to act (see ``_act_on``); before it acts, the view is always brought up to date."""
 
 
 @dataclass(slots=True)
@@ -86,6 +90,9 @@ class Engine:
         self._in_flight: list[StoredMessage] = []
         """The batch being written behind: not yet readable from the store."""
         self._lock = asyncio.Lock()
+        self._case_mark: int | None = None
+        """The store's case changes seen so far (``SqlStore.case_changes``)."""
+        self._case_synced = 0.0
 
     # -- messages ----------------------------------------------------------------------
 
@@ -97,7 +104,16 @@ class Engine:
         if route is None:
             return None
         async with self._lock:
-            return await self._ingest(route, message)
+            case = await self._ingest(route, message)
+            if case is not None:
+                # The case first, then the buffered window: a crash in between loses
+                # some text (a platform will not redeliver it either) but never the
+                # alert, whereas the other order could store the messages as seen and
+                # never open their case.
+                await self._flush()
+            elif len(self._unwritten) >= FLUSH_EVERY:
+                await self._write_behind()
+            return case
 
     async def ingest_many(
         self,
@@ -105,7 +121,9 @@ class Engine:
         on_error: Callable[[Message, Exception], None] | None = None,
     ) -> list[Case | None]:
         """Take messages in order, as ``ingest`` would one by one, except that the
-        windows of the conversations new to this process are read in one query.
+        windows of the conversations new to this process are read in one query, and
+        the batch is written by the next ``flush`` (in one statement, with ``done``),
+        after any case it opened (the inbox keeps the messages until then).
 
         ``on_error``: called with a message whose scoring failed, and the batch goes on
         (it may raise to stop the batch); without it the first failure is raised.
@@ -148,12 +166,8 @@ class Engine:
             )
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
-            case = await self._act_on(conversation, score)
-        else:
-            case = None
-        if len(self._unwritten) >= FLUSH_EVERY:
-            await self._write_behind()
-        return case
+            return await self._act_on(conversation, score)
+        return None
 
     def _observe(self, conversation: _Conversation, message: Message) -> None:
         author = message.author
@@ -181,15 +195,22 @@ class Engine:
         return len(self._hot)
 
     async def _act_on(self, conversation: _Conversation, score: Score) -> Case | None:
+        """Open, upgrade or refresh the conversation's case if the score calls for it.
+
+        The conversation's case is remembered, not read per message. A case may change
+        elsewhere (a moderator's decision taken in another process, a purge): the
+        store's case changes are read at most every ``CASE_SYNC_SECONDS`` while
+        nothing is to be done, and always just before anything is, so no case is ever
+        opened, upgraded or refreshed on a stale view."""
         key = conversation.key
-        if not conversation.case_loaded or not self.store.single_process:
-            # With several processes a moderator's decision may arrive at another one:
-            # the store, not this process's memory, says what the case is now.
-            conversation.case = await self.store.latest_case(str(key))
-            conversation.case_loaded = True
-        verdict = self.policy.decide(
-            score, conversation.case, (key.platform, key.space_id), self.clock()
-        )
+        space, now = (key.platform, key.space_id), self.clock()
+        synced = await self._sync_cases(force=False)
+        case = await self._case_of(conversation)
+        if self.policy.assess(score, case, space, now) is Verdict.NOTHING:
+            return None
+        if not synced:
+            await self._sync_cases(force=True)
+        verdict = self.policy.decide(score, await self._case_of(conversation), space, now)
         if verdict is Verdict.NOTHING:
             return None
         metrics.alert(score.level.value, verdict.value)
@@ -224,13 +245,33 @@ class Engine:
             )
             case = await self.store.get_case(conversation.case.id)
             assert case is not None
-        # The case first, then the buffered window: a crash in between loses some text
-        # (a platform will not redeliver it either) but never the alert, whereas the
-        # other order could store the messages as seen and never open their case.
-        await self._flush()
         conversation.case = case
         self.delivery_wakeup.set()
         return case
+
+    async def _sync_cases(self, force: bool) -> bool:
+        """Forget the remembered case of every conversation whose case changed in the
+        store since last asked; asks at most every ``CASE_SYNC_SECONDS`` unless
+        ``force``. Returns whether it asked."""
+        recent = time.monotonic() - self._case_synced < CASE_SYNC_SECONDS
+        if not force and self._case_mark is not None and recent:
+            return False
+        changes = await self.store.case_changes(self._case_mark)
+        self._case_mark, self._case_synced = changes.mark, time.monotonic()
+        if changes.conversations is None:
+            changed = list(self._hot.values())
+        else:
+            changed = [self._hot[k] for k in changes.conversations if k in self._hot]
+        for conversation in changed:
+            conversation.case_loaded = False
+        return True
+
+    async def _case_of(self, conversation: _Conversation) -> Case | None:
+        """The conversation's case: remembered, or read when it is not (yet)."""
+        if not conversation.case_loaded:
+            conversation.case = await self.store.latest_case(str(conversation.key))
+            conversation.case_loaded = True
+        return conversation.case
 
     def _evidence(self, conversation: _Conversation, score: Score) -> list[EvidenceRef]:
         wanted = {signal.message_id for signal in score.signals}
@@ -287,7 +328,10 @@ class Engine:
                 self._in_flight = []
 
     async def _write(
-        self, batch: list[StoredMessage], dirty: dict[ConversationKey, tuple[datetime, Score]]
+        self,
+        batch: list[StoredMessage],
+        dirty: dict[ConversationKey, tuple[datetime, Score]],
+        done: Sequence[int] = (),
     ) -> None:
         await self.store.write_windows(
             batch,
@@ -295,19 +339,21 @@ class Engine:
                 (str(key), key.platform, key.space_id, last_ts, s.probability, s.level, s.suspect)
                 for key, (last_ts, s) in dirty.items()
             ],
+            done,
         )
 
-    async def _flush(self) -> None:
+    async def _flush(self, done: Sequence[int] = ()) -> None:
         await self._written()
-        if self._unwritten or self._dirty:
+        if self._unwritten or self._dirty or done:
             batch, self._unwritten = self._unwritten, []
             dirty, self._dirty = self._dirty, {}
-            await self._write(batch, dirty)
+            await self._write(batch, dirty, done)
 
-    async def flush(self) -> None:
-        """Write buffered window messages; called periodically and on shutdown."""
+    async def flush(self, done: Sequence[int] = ()) -> None:
+        """Write buffered window messages; called periodically and on shutdown. ``done``:
+        the inbox rows of the messages scored, deleted in the same write."""
         async with self._lock:
-            await self._flush()
+            await self._flush(done)
 
     async def forget_space(self, platform: str, space_id: str) -> None:
         """Drop what this process remembers of a space (after writing it out), because

@@ -12,6 +12,13 @@ When a lease comes back after another process held it, the consumer drops what i
 remembered of the space (``Engine.forget_space``), and the engine rebuilds each
 conversation from the store's window, as after a restart.
 
+A batch costs two statements on the store: one takes the oldest messages of every space
+this process holds (``inbox.take``: the lease table says which, in the same query), one
+writes the results (windows, latest scores, and the inbox rows deleted, all or nothing:
+``Engine.flush(done=...)``). Leases are renewed every third of their time in one
+statement, a space this process was told about is taken in one, and the inbox is
+searched for orphaned spaces at most every half ``orphan_after``.
+
 No message can stop scoring: one that cannot be read back, or on which scoring
 fails, is set aside in the dead-letter table with the reason
 (``bot/store/deadletters.py``) and the messages behind it are scored. Only the store
@@ -76,6 +83,7 @@ class InboxConsumer:
         """The generation under which this process's memory of a space was built."""
         self._stopping = False
         self._last_renewal = datetime.min.replace(tzinfo=self.clock().tzinfo)
+        self._last_orphan_search = self._last_renewal
 
     def notify(self, spaces: Iterable[Space]) -> None:
         """This process accepted messages for ``spaces``: score them soon."""
@@ -126,19 +134,23 @@ class InboxConsumer:
         if now - self._last_renewal > timedelta(seconds=self.lease_seconds / 3):
             await self._renew(now)
         hints, self._hints = self._hints, set()
-        held = []
-        for waiting in await queue.pending(self.store):
-            space = (waiting.platform, waiting.space_id)
-            wanted = space in hints or now - waiting.oldest >= self.orphan_after
-            if (space in self._leases or wanted) and await self._hold(space, now):
-                held.append(space)
-        if not held or self._stopping:
+        for space in hints:
+            await self._hold(space, now)
+        if now - self._last_orphan_search >= self.orphan_after / 2:
+            self._last_orphan_search = now
+            for waiting in await queue.pending(self.store):
+                space = (waiting.platform, waiting.space_id)
+                if space not in self._leases and now - waiting.oldest >= self.orphan_after:
+                    await self._hold(space, now)
+        if not self._leases or self._stopping:
             return 0
-        taken = await queue.take_spaces(self.store, held, self.batch)
+        batch = await queue.take(self.store, self.owner, now, self.lease_seconds / 2, self.batch)
+        for space, generation in batch.generations.items():
+            await self._adopt(space, generation)
         poisoned: list[queue.Taken] = []
         reasons: list[str] = []
         readable: dict[int, queue.Taken] = {}
-        for item in taken:
+        for item in batch.taken:
             if item.message is None:
                 poisoned.append(item)
                 reasons.append(item.problem or "unreadable")
@@ -148,7 +160,7 @@ class InboxConsumer:
         def failed(message: Message, exc: Exception) -> None:
             if is_transient(exc):
                 raise exc  # the store, not the message: the whole round is retried
-            poisoned.append(readable[id(message)])
+            poisoned.append(readable.pop(id(message)))
             reasons.append(f"scoring failed: {type(exc).__name__}: {exc}")
 
         await self.engine.ingest_many(
@@ -156,11 +168,10 @@ class InboxConsumer:
         )
         if poisoned:
             await self._set_aside(poisoned, reasons)
-        # Written out before the inbox lets go: whoever scores these spaces next finds
-        # the messages in the windows.
-        await self.engine.flush()
-        await queue.done(self.store, [item.id for item in taken])
-        return len(taken)
+        # The windows and the inbox in one write: whoever scores these spaces next finds
+        # the messages in the windows, and a crash before it leaves them in the inbox.
+        await self.engine.flush(done=[item.id for item in readable.values()])
+        return len(batch.taken)
 
     async def _set_aside(self, poisoned: list[queue.Taken], reasons: list[str]) -> None:
         for item, reason in zip(poisoned, reasons, strict=True):

@@ -88,6 +88,15 @@ class Policy:
     def decide(
         self, score: Score, existing: Case | None, space: tuple[str, str], now: datetime
     ) -> Verdict:
+        """What to do, counting a new case against the space's flood limit."""
+        verdict = self.assess(score, existing, space, now)
+        return self._count_new_case(space, now) if verdict is Verdict.NEW else verdict
+
+    def assess(
+        self, score: Score, existing: Case | None, space: tuple[str, str], now: datetime
+    ) -> Verdict:
+        """``decide`` without counting anything: whether a score would act at all (the
+        engine then makes sure its view of the case is current before it decides)."""
         if not self.alerts_at(score, space):
             return Verdict.NOTHING
         if existing is not None:
@@ -102,7 +111,7 @@ class Policy:
             if existing.state is CaseState.DISMISSED and score.level.rank <= existing.level.rank:
                 # Moderators said this conversation was a false positive at this level.
                 return Verdict.NOTHING
-        return self._count_new_case(space, now)
+        return Verdict.NEW
 
     def _count_new_case(self, space: tuple[str, str], now: datetime) -> Verdict:
         recent = self._recent_cases[space]

@@ -144,35 +144,31 @@ async def depth(store: SqlStore) -> int:
     return int(rows[0][0])
 
 
-async def take_spaces(
-    store: SqlStore, spaces: Sequence[tuple[str, str]], limit: int
-) -> list[Taken]:
-    """The oldest waiting messages of several spaces, in arrival order, in one query
-    per platform (so many quiet spaces cost no more than one busy one). A message that
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Messages taken from the inbox, and the lease generation of each of their spaces
+    (for the consumer to notice a space another process held in between)."""
+
+    taken: list[Taken]
+    generations: dict[tuple[str, str], int]
+
+
+TAKE = (
+    "SELECT i.id, i.platform, i.space_id, i.body, i.received_at, l.generation FROM inbox i "
+    "JOIN space_leases l ON l.platform = i.platform AND l.space_id = i.space_id "
+    "WHERE l.owner = ? AND l.expires_at >= ? ORDER BY i.id LIMIT ?"
+)
+
+
+async def take(store: SqlStore, owner: str, now: datetime, lease_left: float, limit: int) -> Batch:
+    """The oldest waiting messages of every space ``owner`` holds with at least
+    ``lease_left`` seconds of its lease to run, in arrival order, in one query: the
+    store, not the process's memory, says which spaces those are. A message that
     cannot be read back comes with its ``problem`` instead (to be set aside)."""
-    by_platform: dict[str, list[str]] = {}
-    for platform, space_id in spaces:
-        by_platform.setdefault(platform, []).append(space_id)
-    taken: list[Taken] = []
-    for platform, ids in by_platform.items():
-        marks = ", ".join("?" * len(ids))
-        rows = await store.driver.fetch(
-            "SELECT id, platform, space_id, body, received_at FROM inbox "
-            f"WHERE platform = ? AND space_id IN ({marks}) ORDER BY id LIMIT ?",
-            (platform, *ids, limit),
-        )
-        taken += [_taken(int(id_), p, s, body, float(t)) for id_, p, s, body, t in rows]
-    taken.sort(key=lambda item: item.id)
-    return taken
-
-
-async def done(store: SqlStore, ids: Sequence[int]) -> None:
-    """Forget messages that were scored (and whose windows were written)."""
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        await store.driver.execute(
-            f"DELETE FROM inbox WHERE id IN ({', '.join('?' * len(chunk))})", tuple(chunk)
-        )
+    rows = await store.driver.fetch(TAKE, (owner, to_epoch(now) + lease_left, limit))
+    generations = {(p, s): int(g) for _, p, s, _, _, g in rows}
+    taken = [_taken(int(id_), p, s, body, float(t)) for id_, p, s, body, t, _ in rows]
+    return Batch(taken, generations)
 
 
 # -- leases --------------------------------------------------------------------------
@@ -183,20 +179,17 @@ async def acquire(
 ) -> int | None:
     """Take or renew the space's lease; its generation if ``owner`` holds it now."""
     t = to_epoch(now)
-    await store.driver.execute(
+    rows = await store.driver.fetch(
         "INSERT INTO space_leases (platform, space_id, owner, generation, expires_at) "
         "VALUES (?, ?, ?, 1, ?) ON CONFLICT (platform, space_id) DO UPDATE SET "
         "generation = CASE WHEN space_leases.owner = excluded.owner "
         "THEN space_leases.generation ELSE space_leases.generation + 1 END, "
         "owner = excluded.owner, expires_at = excluded.expires_at "
-        "WHERE space_leases.owner = excluded.owner OR space_leases.expires_at < ?",
+        "WHERE space_leases.owner = excluded.owner OR space_leases.expires_at < ? "
+        "RETURNING generation",
         (platform, space_id, owner, t + ttl, t),
     )
-    rows = await store.driver.fetch(
-        "SELECT owner, generation FROM space_leases WHERE platform = ? AND space_id = ?",
-        (platform, space_id),
-    )
-    return int(rows[0][1]) if rows and rows[0][0] == owner else None
+    return int(rows[0][0]) if rows else None
 
 
 async def renew_all(
@@ -205,14 +198,10 @@ async def renew_all(
     """Extend every live lease ``owner`` holds; returns them with their generations
     (a lease that ran out and was taken by another process is no longer listed)."""
     t = to_epoch(now)
-    await store.driver.execute(
-        "UPDATE space_leases SET expires_at = ? WHERE owner = ? AND expires_at >= ?",
-        (t + ttl, owner, t),
-    )
     rows = await store.driver.fetch(
-        "SELECT platform, space_id, generation FROM space_leases "
-        "WHERE owner = ? AND expires_at >= ?",
-        (owner, t),
+        "UPDATE space_leases SET expires_at = ? WHERE owner = ? AND expires_at >= ? "
+        "RETURNING platform, space_id, generation",
+        (t + ttl, owner, t),
     )
     return {(p, s): int(g) for p, s, g in rows}
 

@@ -14,6 +14,7 @@ from bot.models import (
     Case,
     CaseKind,
     CaseState,
+    ConversationKey,
     Decision,
     EvidenceRef,
     Level,
@@ -28,7 +29,15 @@ from bot.store.delivery import Claim, DeliveryQueries
 from bot.store.retention import RetentionQueries
 from bot.store.windows import WindowQueries
 
-__all__ = ["GENESIS_HASH", "AuditEntry", "Claim", "NewCase", "SqlStore", "audit_hash"]
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEntry",
+    "CaseChanges",
+    "Claim",
+    "NewCase",
+    "SqlStore",
+    "audit_hash",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,26 @@ class NewCase:
     signals: Sequence[Signal]
     evidence: Sequence[EvidenceRef]
     summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseChanges:
+    """What ``SqlStore.case_changes`` found."""
+
+    mark: int
+    """The newest audit entry seen: ask again from here."""
+    conversations: frozenset[ConversationKey] | None
+    """The conversations whose cases changed; None: any case may have (an entry not
+    about one case, such as a purge)."""
+
+
+def _conversation_key(platform: str, space_id: str, name: str) -> ConversationKey | None:
+    """The key whose name a case stores (platform and space may hold ``:`` too)."""
+    prefix = f"{platform}:{space_id}:"
+    kind, colon, ref = name.removeprefix(prefix).partition(":")
+    if not name.startswith(prefix) or not colon:
+        return None
+    return ConversationKey(platform, space_id, kind, ref)
 
 
 class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries):
@@ -249,6 +278,38 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
             (conversation, CaseKind.RISK.value),
         )
         return await self._with_decisions(rows[0]) if rows else None
+
+    async def case_changes(self, since: int | None) -> CaseChanges:
+        """The conversations whose cases changed after audit entry ``since`` (None: only
+        the mark to ask from next time).
+
+        Every change to a case (opened, updated, decided, scrubbed, deleted) writes an
+        audit entry in the same transaction, and entries are numbered in commit order:
+        appends take turns under the audit lock until their transaction ends (an
+        advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite). So an entry not yet
+        visible is always numbered after every entry seen, and asking from the last
+        mark never skips a change, whichever process made it."""
+        if since is None:
+            rows = await self.driver.fetch("SELECT COALESCE(MAX(id), 0) FROM audit")
+            return CaseChanges(int(rows[0][0]), frozenset())
+        rows = await self.driver.fetch(
+            "SELECT id, detail FROM audit WHERE id > ? ORDER BY id", (since,)
+        )
+        if not rows:
+            return CaseChanges(since, frozenset())
+        mark = int(rows[-1][0])
+        case_ids = {json.loads(detail).get("case_id") for _, detail in rows}
+        if None in case_ids:  # purge, forget, settings: anything may have changed
+            return CaseChanges(mark, None)
+        marks = ", ".join("?" * len(case_ids))
+        found = await self.driver.fetch(
+            f"SELECT platform, space_id, conversation FROM cases WHERE id IN ({marks})",
+            tuple(case_ids),
+        )
+        keys = {_conversation_key(*row) for row in found}
+        if len(found) < len(case_ids) or None in keys:  # a case that is gone
+            return CaseChanges(mark, None)
+        return CaseChanges(mark, frozenset(key for key in keys if key is not None))
 
     async def list_cases(
         self,

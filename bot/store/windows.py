@@ -1,8 +1,10 @@
 """Conversation windows and latest scores: the engine's reads and writes, in batches.
 
 The engine writes windows behind scoring, a batch at a time (``write_windows``: the
-messages and the conversations' latest scores in one transaction), and reads the
-windows of every conversation new to it in one query (``load_windows``).
+messages, the conversations' latest scores and the inbox rows they came from, all or
+nothing), and reads the windows of every conversation new to it in one query
+(``load_windows``). On PostgreSQL the whole write is one statement (the rows travel as
+arrays): one round trip however large the batch.
 """
 
 from __future__ import annotations
@@ -26,12 +28,35 @@ APPEND = (
     f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (conversation, message_id) DO NOTHING"
 )
-UPSERT = (
-    "INSERT INTO conversations (conversation, platform, space_id, last_ts, score, level, "
-    "suspect_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation) DO UPDATE SET "
-    "last_ts = excluded.last_ts, score = excluded.score, level = excluded.level, "
-    "suspect_id = excluded.suspect_id"
+CONVERSATION_COLUMNS = "conversation, platform, space_id, last_ts, score, level, suspect_id"
+ON_CONVERSATION = (
+    "ON CONFLICT (conversation) DO UPDATE SET last_ts = excluded.last_ts, "
+    "score = excluded.score, level = excluded.level, suspect_id = excluded.suspect_id"
 )
+UPSERT = (
+    f"INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    f"{ON_CONVERSATION}"
+)
+DONE = "DELETE FROM inbox WHERE id = ?"
+
+MESSAGE_TYPES = ["text"] * 10 + ["float8", "int4", "text", "text"]
+CONVERSATION_TYPES = ["text"] * 3 + ["float8", "float8", "text", "text"]
+
+
+def _unnest(types: list[str]) -> str:
+    return f"unnest({', '.join(f'?::{t}[]' for t in types)})"
+
+
+WRITE_POSTGRES = (
+    f"WITH appended AS (INSERT INTO messages ({MESSAGE_COLUMNS}) "
+    f"SELECT {MESSAGE_COLUMNS} FROM {_unnest(MESSAGE_TYPES)} WITH ORDINALITY "
+    f"AS m({MESSAGE_COLUMNS}, n) ORDER BY n ON CONFLICT (conversation, message_id) DO NOTHING), "
+    f"scored AS (INSERT INTO conversations ({CONVERSATION_COLUMNS}) "
+    f"SELECT * FROM {_unnest(CONVERSATION_TYPES)} {ON_CONVERSATION}) "
+    "DELETE FROM inbox WHERE id = ANY(?::int8[])"
+)
+"""The whole batch write in one statement: messages in order (their ids keep the
+window's order), latest scores, and the inbox rows done with."""
 
 ConversationRow = tuple[str, str, str, datetime, float, Level, str | None]
 
@@ -100,12 +125,26 @@ class WindowQueries:
         return windows
 
     async def write_windows(
-        self, items: Sequence[StoredMessage], conversations: Sequence[ConversationRow]
+        self,
+        items: Sequence[StoredMessage],
+        conversations: Sequence[ConversationRow],
+        done: Sequence[int] = (),
     ) -> None:
-        """Append window messages and upsert latest scores, in one transaction."""
+        """Append window messages, upsert latest scores and delete the inbox rows
+        ``done`` (the messages scored), all or nothing: one statement on PostgreSQL,
+        one transaction on SQLite."""
+        messages, scores = _message_rows(items), _conversation_rows(conversations)
+        if self.driver.dialect == "postgresql":
+            await self.driver.execute(
+                WRITE_POSTGRES,
+                (*_columns(messages, len(MESSAGE_TYPES)),
+                 *_columns(scores, len(CONVERSATION_TYPES)), list(done)),
+            )  # fmt: skip
+            return
         async with self.driver.transaction() as tx:
-            await tx.executemany(APPEND, _message_rows(items))
-            await tx.executemany(UPSERT, _conversation_rows(conversations))
+            await tx.executemany(APPEND, messages)
+            await tx.executemany(UPSERT, scores)
+            await tx.executemany(DONE, [(id_,) for id_ in done])
 
 
 def _message_rows(items: Sequence[StoredMessage]) -> list[tuple[object, ...]]:
@@ -136,3 +175,10 @@ def _conversation_rows(rows: Sequence[ConversationRow]) -> list[tuple[object, ..
         (conversation, platform, space_id, to_epoch(last_ts), score, level.value, suspect)
         for conversation, platform, space_id, last_ts, score, level, suspect in rows
     ]
+
+
+def _columns(rows: list[tuple[object, ...]], width: int) -> list[list[object]]:
+    """Rows as one list per column (PostgreSQL arrays for ``unnest``)."""
+    return (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+    )
