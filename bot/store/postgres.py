@@ -61,6 +61,14 @@ def translate(sql: str) -> str:
     return "".join(out)
 
 
+async def _as_it_was(connection: asyncpg.Connection) -> None:
+    """How a connection goes back to the pool: as it is (asyncpg has already rolled
+    back a transaction left open). asyncpg's default sends a reset query (unlock,
+    close cursors, unlisten, reset settings) on every release, one more round trip for
+    every statement run on the pool; no session here changes any of that (settings
+    are fixed at connect, and ``exclusive`` unlocks its own lock)."""
+
+
 _LOCK = "SELECT {how}(hashtextextended('watchkeeper:{name}:' || current_schema(), 0))"
 """Advisory locks are per database; naming them by schema keeps schemas independent."""
 
@@ -157,6 +165,7 @@ class PostgresDriver(_Connection):
             min_size=self.min_size,
             max_size=self.max_size,
             server_settings=settings,
+            reset=_as_it_was,
         )
         self._target = self._pool
 
