@@ -1,0 +1,233 @@
+"""The inbox consumer on SQLite and on PostgreSQL: what a batch costs the store,
+counted through the database driver itself (asyncpg's query logger, SQLite's trace
+callback), and what two processes sharing one store do.
+
+"Another process" is another store opened on the same database, with its own engine
+and consumer: nothing is shared between them but the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot import engine as engine_module
+from bot.clock import utcnow
+from bot.engine import Engine
+from bot.inbox import InboxConsumer
+from bot.models import Action, CaseState, Message, Participant
+from bot.scoring.rules import RuleScorer
+from bot.store import SqlStore
+from bot.store import inbox as queue
+from bot.store.postgres import PostgresDriver
+from bot.store.sqlite import SqliteDriver
+from tests.bot.store.conftest import OpenStore
+from tests.bot.test_engine import ADULT, GROOMING
+from tests.conftest import make_settings, message, person
+
+PLATFORM = "api"
+MEMBERS = [person(f"member-{n}", "minor") for n in range(4)]
+CHAT = ["anyone up for the build contest", "yes whats the theme", "castles, teams of 3"]
+
+
+def chat(space: str, count: int, start: int = 0) -> list[Message]:
+    """Ordinary channel chat among the same four members (no case, ever)."""
+    return [
+        message(
+            MEMBERS[n % len(MEMBERS)],
+            CHAT[n % len(CHAT)],
+            at=n * 5,
+            space=space,
+            channel="general",
+            platform=PLATFORM,
+            message_id=f"{space}-{n}",
+        )
+        for n in range(start, start + count)
+    ]
+
+
+async def windows_in_order(store: SqlStore, routed: int) -> None:
+    """``routed`` messages stored once each, each conversation's in the order sent.
+
+    A space's first message answers nobody, so it belongs to no conversation; so does
+    the first a process sees in a space it took over (who spoke last is per process)."""
+    rows = await store.driver.fetch("SELECT conversation, message_id FROM messages ORDER BY id")
+    assert len(rows) == routed == len({m for _, m in rows})
+    by_conversation: dict[str, list[int]] = {}
+    for conversation, message_id in rows:
+        by_conversation.setdefault(conversation, []).append(int(message_id.rsplit("-", 1)[1]))
+    assert all(sent == sorted(sent) for sent in by_conversation.values())
+
+
+async def statement_log(store: SqlStore) -> list[str]:
+    """Every statement the store's driver sends from now on, as the driver reports it."""
+    log: list[str] = []
+    driver = store.driver
+    if isinstance(driver, PostgresDriver):
+        # Every connection of the pool, each logging what it runs (kept across releases).
+        held = [await driver.pool.acquire() for _ in range(driver.max_size)]
+        for connection in held:
+            connection.add_query_logger(lambda record: log.append(record.query))
+        for connection in held:
+            await driver.pool.release(connection)
+    else:
+        assert isinstance(driver, SqliteDriver)
+        await driver.db.set_trace_callback(log.append)
+    return log
+
+
+async def test_a_batch_is_taken_in_one_statement_and_written_in_one(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    """After the first batch (leases, windows of new conversations), a batch of known
+    conversations costs the store exactly two things: the statement that takes it and
+    the write of its results (one statement on PostgreSQL; one transaction on SQLite,
+    which has no statement that writes several tables)."""
+    now = utcnow()
+    engine = Engine(make_settings(tmp_path), store, RuleScorer())
+    consumer = InboxConsumer(store, engine, batch=40, clock=lambda: now)  # no renewal due
+    spaces = ["north", "south"]
+    sent = [chat(space, 60) for space in spaces]
+    await queue.put(store, [m for group in zip(*sent, strict=True) for m in group], now)
+    consumer.notify((PLATFORM, s) for s in spaces)
+    assert await consumer.step() == 40  # takes the leases, reads the (empty) windows
+    log = await statement_log(store)
+    # asyncpg learns the array types once per connection: a batch on the new one first.
+    assert await consumer.step() == 40
+    log.clear()
+
+    assert await consumer.step() == 40
+    if isinstance(store.driver, PostgresDriver):
+        assert len(log) == 2, log
+        take, write = log
+    else:
+        begin = log.index("BEGIN IMMEDIATE")
+        assert log[begin + 1 :].count("COMMIT") == 1 and log[-1] == "COMMIT", log
+        assert "BEGIN" not in " ".join(log[begin + 1 :]), log
+        assert len(log[:begin]) == 1, log
+        take, write = log[0], " ".join(log[begin:])
+    assert "FROM inbox" in take and "JOIN space_leases" in take
+    assert "INSERT INTO messages" in write and "INSERT INTO conversations" in write
+    assert "DELETE FROM inbox" in write
+
+    assert await queue.depth(store) == 0
+    await windows_in_order(store, 120 - 2)
+
+
+async def test_two_consumers_score_every_message_exactly_once(
+    open_store: OpenStore, tmp_path: Path
+) -> None:
+    """Two processes share the spaces, each scoring its own; one shuts down halfway and
+    the other takes its spaces over. Every message is taken exactly once (a message
+    scored twice would count twice), and each space's window is in arrival order."""
+    stores = [await open_store(), await open_store()]
+    settings = make_settings(tmp_path)
+    consumers = [
+        InboxConsumer(s, Engine(settings, s, RuleScorer()), batch=15, orphan_after=0.2)
+        for s in stores
+    ]
+    spaces = [f"space-{n}" for n in range(6)]
+    sent = [chat(space, 60) for space in spaces]
+    await queue.put(stores[0], [m for group in zip(*sent, strict=True) for m in group], utcnow())
+    consumers[0].notify((PLATFORM, s) for s in spaces[:3])
+    consumers[1].notify((PLATFORM, s) for s in spaces[3:])
+    scored = [0, 0]
+
+    async def first() -> None:
+        for _ in range(4):  # part of its spaces' messages, then a clean shutdown
+            scored[0] += await consumers[0].step()
+            await asyncio.sleep(0)
+        await consumers[0].release()
+
+    async def second() -> None:
+        while await queue.depth(stores[1]) or not done_first.done():
+            scored[1] += await consumers[1].step()
+            await asyncio.sleep(0.01)
+
+    done_first = asyncio.ensure_future(first())
+    await asyncio.wait_for(asyncio.gather(done_first, second()), timeout=120)
+
+    assert sum(scored) == 6 * 60 and scored[0] > 0 and scored[1] > 0
+    owners = await stores[1].driver.fetch("SELECT DISTINCT owner FROM space_leases")
+    assert owners == [(consumers[1].owner,)]  # the second took the first's spaces over
+    await windows_in_order(stores[1], 6 * 60 - 6 - 3)  # 3 spaces taken over
+
+
+def approach(prefix: str, start: float) -> list[Message]:
+    """The grooming approach in one DM, with message ids of its own."""
+    return [dm(author, text, start + n * 60, f"{prefix}{n}") for n, (author, text) in
+            enumerate(GROOMING)]  # fmt: skip
+
+
+def dm(author: Participant, text: str, at: float, message_id: str | None = None) -> Message:
+    return message(author, text, at=at, dm=True, channel="dm-1", space="world",
+                   message_id=message_id)  # fmt: skip
+
+
+def engine_on(store: SqlStore, tmp_path: Path) -> Engine:
+    """No cooldown: a closed case may be followed by a new one at once."""
+    return Engine(make_settings(tmp_path, alerts={"cooldown_minutes": 0}), store, RuleScorer())
+
+
+async def test_a_case_opened_by_another_process_is_respected(
+    open_store: OpenStore, tmp_path: Path
+) -> None:
+    """This process remembers the conversation's case as closed; meanwhile another
+    process opened a new one for it. Before opening a case, this process reads what
+    changed, finds the other's case and goes on with it instead of opening a third."""
+    first, second = await open_store(), await open_store()
+    here, there = engine_on(first, tmp_path), engine_on(second, tmp_path)
+    for m in approach("a", 0):
+        await here.ingest(m)
+    (case,) = await first.list_cases()
+    await here.decide(case.id, Action.CLOSE, "mod-1", "Mod")  # remembered as closed here
+    for m in approach("b", 1000):
+        await there.ingest(m)  # the closed case, no cooldown: a new one
+    assert len(await second.list_cases()) == 2
+
+    for m in approach("c", 2000):
+        await here.ingest(m)
+    cases = await first.list_cases()
+    assert [c.state for c in cases] == [CaseState.CLOSED, CaseState.OPEN]
+
+
+async def test_a_dismissal_in_another_process_is_respected(
+    open_store: OpenStore, tmp_path: Path
+) -> None:
+    """A moderator dismisses the case through another process. This process remembers
+    it open, and a new kind of warning sign would refresh an open case: it reads the
+    changes before writing anything, and leaves the dismissed case alone."""
+    first, second = await open_store(), await open_store()
+    here, there = engine_on(first, tmp_path), engine_on(second, tmp_path)
+    for m in approach("a", 0):
+        await here.ingest(m)
+    (case,) = await first.list_cases()
+    await there.decide(case.id, Action.DISMISS, "mod-1", "Mod")
+    entries = await first.audit_count()
+
+    assert await here.ingest(dm(ADULT, "i can buy you robux if you want", 2000)) is None
+    (after,) = await first.list_cases()
+    assert after.state is CaseState.DISMISSED and after.signals == case.signals
+    assert await first.audit_count() == entries
+
+
+async def test_a_close_in_another_process_is_seen_within_the_sync_interval(
+    open_store: OpenStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where nothing would be written (no new warning sign on an open case), the
+    remembered case is used as long as it was checked within ``CASE_SYNC_SECONDS``;
+    once checked again, the case closed elsewhere lets the next risk open a new one."""
+    monkeypatch.setattr(engine_module, "CASE_SYNC_SECONDS", 0.0)
+    first, second = await open_store(), await open_store()
+    here, there = engine_on(first, tmp_path), engine_on(second, tmp_path)
+    for m in approach("a", 0):
+        await here.ingest(m)
+    (case,) = await first.list_cases()
+    await there.decide(case.id, Action.CLOSE, "mod-1", "Mod")
+
+    repeated = dm(ADULT, "dont tell anyone we talk ok, its just between us", 2000)
+    opened = await here.ingest(repeated)
+    assert opened is not None and opened.id != case.id
+    assert [c.state for c in await first.list_cases()] == [CaseState.CLOSED, CaseState.OPEN]
