@@ -144,8 +144,13 @@ class ConversationKey:
         return f"{self.platform}:{self.space_id}:{self.kind}:{self.ref}"
 
     @classmethod
-    def parse(cls, text: str) -> ConversationKey:
-        platform, space_id, kind, ref = text.split(":", 3)
+    def parse(cls, text: str, platform: str, space_id: str) -> ConversationKey:
+        """The key ``str`` made ``text`` of, in a known space (a space id may hold a
+        ``:``); ValueError when ``text`` is not in that space."""
+        prefix = f"{platform}:{space_id}:"
+        kind, colon, ref = text.removeprefix(prefix).partition(":")
+        if not text.startswith(prefix) or not colon:
+            raise ValueError(f"not a conversation of {prefix}: {text!r}")
         return cls(platform, space_id, kind, ref)
 
 

@@ -55,7 +55,7 @@ async def labelled_from_store(store: SqlStore, settings: Settings) -> list[Conve
             if item.message.author.age_band is not AgeBand.UNKNOWN:
                 bands[item.message.author.user_id] = item.message.author.age_band
         try:
-            key = ConversationKey.parse(case.conversation)
+            key = ConversationKey.parse(case.conversation, case.platform, case.space_id)
         except ValueError:
             key = ConversationKey(case.platform, case.space_id, "pair", "")
         kind = key.kind

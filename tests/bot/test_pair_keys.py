@@ -38,3 +38,11 @@ def test_text_no_pair_would_have_is_refused(ref: str) -> None:
 def test_a_dm_has_no_members() -> None:
     with pytest.raises(ValueError):
         _ = ConversationKey.dm("console", "s1", "d|1").members
+
+
+def test_a_stored_key_reads_back_in_its_space_even_with_colons() -> None:
+    key = ConversationKey.pair("http", "team:1", "a|b", "c:d")
+    assert ConversationKey.parse(str(key), "http", "team:1") == key
+    assert key.members == ("a|b", "c:d")
+    with pytest.raises(ValueError):
+        ConversationKey.parse(str(key), "slack", "team:1")

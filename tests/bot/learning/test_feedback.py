@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import utcnow
 from bot.learning.feedback import LearningDisabled, labelled_from_store
-from bot.models import Action, CaseKind, Decision, Level, Participant
+from bot.models import Action, CaseKind, ConversationKey, Decision, Level, Participant
 from bot.store import NewCase, SqlStore
 from bot.store.base import StoredMessage
 from tests.conftest import make_settings, message, person
@@ -72,19 +72,23 @@ async def test_decisions_become_labels(store: SqlStore, tmp_path: Path) -> None:
     assert first.participants["u2"].value == "minor"
 
 
+@pytest.mark.parametrize("space", ["s1", "team:1"])  # a space id may hold a ":"
 async def test_a_pair_window_is_grouped_again_as_the_bot_grouped_it(
-    store: SqlStore, tmp_path: Path
+    store: SqlStore, tmp_path: Path, space: str
 ) -> None:
     from bot.learning.offline import LiveGrouping, track_pairs
     from bot.scoring import load_scorer
 
-    conversation = "console:s1:pair:u1|u2"
+    conversation = str(ConversationKey.pair("console", space, "u1", "u2"))
     talk = [(ADULT, "hi", 0), (CHILD, "hey", 5), (ADULT, "still there?", 7200), (CHILD, "ya", 9000)]
     await store.append_messages(
-        [StoredMessage(conversation, message(who, text, at=at)) for who, text, at in talk]
+        [
+            StoredMessage(conversation, message(who, text, at=at, space=space))
+            for who, text, at in talk
+        ]
     )
     case = await store.create_case(
-        NewCase("console", "s1", CaseKind.RISK, conversation, "u1", Level.HIGH, 0.9,
+        NewCase("console", space, CaseKind.RISK, conversation, "u1", Level.HIGH, 0.9,
                 [ADULT, CHILD], [], [])
     )  # fmt: skip
     await store.record_decision(Decision(case.id, Action.DISMISS, "mod", "Mod", utcnow()), 365)
