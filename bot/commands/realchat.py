@@ -114,5 +114,7 @@ def handle_evaluate_grouping(args: argparse.Namespace, context: Context) -> int:
     print(f"right partner              {scores.correct}")
     print(f"link precision             {num(scores.precision)}")
     print(f"link recall                {num(scores.recall)}")
+    print(f"answers to unaddressed     {scores.openings}")
+    print(f"  carried into their pair  {scores.carried} ({num(scores.carried_share)})")
     print(f"pairing gap                {gap:g} s")
     return 0

@@ -6,6 +6,11 @@ lines included). For every annotated line that the tracker pairs with someone, t
 link is right when that partner wrote one of the lines it answers (precision). Recall
 is over the annotated lines that answer someone else: the share of them paired with
 one of those authors.
+
+Openings: an answered line the tracker left unaddressed (its author's first line, a
+line after a silence) is not lost when it is carried into the pair of the person
+who answers it (``Route.opening``). ``openings`` counts the annotated answers to such
+a line by someone else, ``carried`` those whose author's pair with it received it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.learning.chatlogs import ChatLog
+from bot.models import ConversationKey, Message
 from bot.tracker import Tracker
 
 
@@ -28,6 +34,14 @@ class LinkScores:
     """...with the author of a line they answer."""
     answering: int = 0
     """Annotated lines that answer a line by someone else."""
+    openings: int = 0
+    """Annotated answers to a line by someone else that the tracker left unaddressed."""
+    carried: int = 0
+    """...whose line was carried into the pair of the answer's author and its own."""
+
+    @property
+    def carried_share(self) -> float | None:
+        return self.carried / self.openings if self.openings else None
 
     @property
     def precision(self) -> float | None:
@@ -48,6 +62,9 @@ class LinkScores:
             "answering_lines": self.answering,
             "precision": num(self.precision),
             "recall": num(self.recall),
+            "openings": self.openings,
+            "openings_carried": self.carried,
+            "openings_carried_share": num(self.carried_share),
         }
 
 
@@ -56,17 +73,38 @@ def link_scores(logs: Sequence[ChatLog], pair_gap: timedelta) -> LinkScores:
     scores = LinkScores()
     for log in logs:
         tracker = Tracker(pair_gap)
-        authors = {m.message_id: m.author.user_id for m in log.messages}
+        by_id = {m.message_id: m for m in log.messages}
+        partners: dict[str, str | None] = {}
+        # an unaddressed line's id -> the people whose pair with its author it joined
+        carried_to: dict[str, set[str]] = {}
         for message in log.messages:
-            partner = None if message.is_dm else tracker.partner(message)
+            route = None if message.is_dm else tracker.route(message)
+            partners[message.message_id] = route and _other(route.key, message)
+            if route is None:
+                carried_to.setdefault(message.message_id, set())
+                continue
+            for line in route.opening:
+                carried_to[line.message_id].add(_other(route.key, line))
+        for message in log.messages:
             parents = log.parents.get(message.message_id)
             if parents is None:
                 continue
             author = message.author.user_id
-            answered = {authors[p] for p in parents if p in authors} - {author}
+            answered = {by_id[p].author.user_id for p in parents if p in by_id} - {author}
             scores.annotated += 1
             scores.answering += bool(answered)
+            partner = partners[message.message_id]
             if partner is not None:
                 scores.paired += 1
                 scores.correct += partner in answered
+            for parent in parents:
+                if parent in carried_to and by_id[parent].author.user_id != author:
+                    scores.openings += 1
+                    scores.carried += author in carried_to[parent]
     return scores
+
+
+def _other(key: ConversationKey, message: Message) -> str:
+    """The member of a pair who is not ``message``'s author."""
+    first, second = key.members
+    return second if first == message.author.user_id else first

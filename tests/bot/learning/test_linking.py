@@ -12,18 +12,21 @@ GAP = timedelta(minutes=5)
 
 
 def test_links_are_scored_against_the_annotations() -> None:
-    a, b, c = person("a"), person("b"), person("c")
+    a, b, c, d, e = (person(name) for name in "abcde")
     lines = [
-        message(a, "anyone used the new editor", at=0, message_id="1"),
-        message(b, "yes, it is fast", at=10, message_id="2"),  # -> a: right
+        message(a, "anyone used the new editor", at=0, message_id="1"),  # no one yet
+        message(b, "yes, it is fast", at=10, message_id="2"),  # -> a: right; carries 1
         message(c, "hello all", at=20, message_id="3"),  # -> b: wrong, starts its own
         message(a, "b: does it do themes", at=30, mentions=("b",), message_id="4"),  # right
         message(a, "also plugins?", at=40, message_id="5"),  # -> b, answers no one else
+        message(d, "anyone around", at=2000, message_id="6"),  # no one: silence before
+        message(e, "me, late", at=4000, message_id="7"),  # no one: 6 is past the gap
     ]
-    log = ChatLog("x", lines, {"2": ("1",), "3": (), "4": ("2",), "5": ("4",)})
-    scores = link_scores([log], GAP)
-    assert (scores.annotated, scores.paired, scores.correct, scores.answering) == (4, 4, 2, 2)
-    assert scores.precision == 0.5 and scores.recall == 1.0
+    parents = {"2": ("1",), "3": (), "4": ("2",), "5": ("4",), "7": ("6",)}
+    scores = link_scores([ChatLog("x", lines, parents)], GAP)
+    assert (scores.annotated, scores.paired, scores.correct, scores.answering) == (5, 4, 2, 3)
+    assert scores.precision == 0.5 and scores.recall == 2 / 3
+    assert (scores.openings, scores.carried) == (2, 1)  # 1 reached a's pair with b; 6 none
 
 
 def previous_speaker_links(log: ChatLog) -> tuple[int, int]:
