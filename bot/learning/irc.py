@@ -2,10 +2,11 @@
 al., ACL 2019, CC-BY 4.0), read where it lies and never committed.
 
 Each log is cut into chunks of consecutive posts; each chunk is split into the pair
-conversations the live tracker would make of it (reply, mention, previous speaker),
-and every pair with a few messages becomes one benign conversation. Nothing in it is
-grooming, so it teaches the model what "pm me", "how old is your kernel" and "don't
-tell anyone my password lol" look like in ordinary adult chat.
+conversations the live tracker would make of it (reply, mention, previous speaker,
+with the unaddressed lines that open them), and every pair with a few messages
+becomes one benign conversation. Nothing in it is grooming, so it teaches the model
+what "pm me", "how old is your kernel" and "don't tell anyone my password lol" look
+like in ordinary adult chat.
 """
 
 from __future__ import annotations
