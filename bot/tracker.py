@@ -44,7 +44,11 @@ MAX_PARTNERS = 64
 OPENING_WINDOW = timedelta(minutes=30)
 """How long a line addressed to no one waits for its author's conversation to start."""
 OPENINGS_PER_CHANNEL = 16
-"""Lines addressed to no one remembered per channel (with their text), newest kept."""
+"""Lines addressed to no one remembered per channel (with their text), newest kept.
+
+With these two, on the IRC train split, 80% of the unaddressed lines someone answers
+reach the answerer's pair (``evaluate-grouping``); an hour or 64 lines add under half
+a point (the rest are answers the tracker pairs with someone else)."""
 
 
 class Route(NamedTuple):
