@@ -60,7 +60,7 @@ class IngestApi:
 
     async def _caller(self, request: web.Request) -> ApiKey:
         key = await self.keys.require(request)
-        self.limiter.charge(key.key_id)
+        self.limiter.charge(key.key_id, 1, key.rate_limit)
         return key
 
     async def _body(self, request: web.Request) -> bytes:
@@ -81,7 +81,7 @@ class IngestApi:
         if refused:
             raise ApiError(403, f"this key may not post to space {refused[0]!r}", "forbidden_space")
         if len(messages) > 1:
-            self.limiter.charge(key.key_id, len(messages) - 1)
+            self.limiter.charge(key.key_id, len(messages) - 1, key.rate_limit)
         await queue.put(self.store, messages, utcnow())
         self.consumer.notify({(m.platform, m.space_id) for m in messages})
         return web.json_response({"accepted": len(messages)}, status=202)

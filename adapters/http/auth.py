@@ -3,7 +3,9 @@
 A verified key is remembered for ``CACHE_SECONDS`` so a busy client costs one hash,
 not one query, per request (so a revoked key stops working within that time).
 Rate limits are token buckets per key and per process: behind a load balancer with
-N processes a key gets up to N times its limit, which the docs say.
+N processes a key gets up to N times its limit, which the docs say. A key created with
+its own limit (``apikey create --rate-limit``) has that one instead of the configured
+``http.rate_limit_per_minute``.
 """
 
 from __future__ import annotations
@@ -60,27 +62,29 @@ class _Bucket:
 
 
 class RateLimiter:
-    """``per_minute`` tokens per key, refilled continuously; a burst may use them all."""
+    """``per_minute`` tokens per key (or the key's own limit), refilled continuously; a
+    burst may use them all."""
 
     def __init__(self, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
+        self.per_minute = per_minute
         self._buckets: dict[str, _Bucket] = {}
 
-    def charge(self, key_id: str, cost: int = 1) -> None:
+    def charge(self, key_id: str, cost: int = 1, per_minute: int | None = None) -> None:
         """Take ``cost`` tokens, or raise 429 saying when enough will be back."""
+        capacity = float(per_minute or self.per_minute)
+        rate = capacity / 60.0
         now = time.monotonic()
         bucket = self._buckets.get(key_id)
         if bucket is None:
-            bucket = self._buckets[key_id] = _Bucket(self.capacity, now)
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket = self._buckets[key_id] = _Bucket(capacity, now)
+        bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now
         if cost <= bucket.tokens:
             bucket.tokens -= cost
             return
-        wait = math.ceil((min(cost, self.capacity) - bucket.tokens) / self.rate)
+        wait = math.ceil((min(cost, capacity) - bucket.tokens) / rate)
         raise ApiError(
             429,
-            f"rate limit of {int(self.capacity)} per minute reached; retry in {wait}s",
+            f"rate limit of {int(capacity)} per minute reached; retry in {wait}s",
             headers={"Retry-After": str(max(wait, 1))},
         )

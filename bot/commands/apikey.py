@@ -26,6 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="a space id the key may post to and read (repeat for several)",
     )
     create.add_argument("--label", default="", help="a note on whom the key is for")
+    create.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="this key's own limit: messages (and other requests) a minute per process, "
+        "instead of http.rate_limit_per_minute",
+    )
     create.set_defaults(handler=handle_create)
     listing = actions.add_parser("list", help="list keys (ids and spaces, never secrets)")
     listing.set_defaults(handler=handle_list)
@@ -34,9 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     revoke.set_defaults(handler=handle_revoke)
 
 
-async def _create(settings: Settings, spaces: list[str], label: str) -> str:
+async def _create(settings: Settings, spaces: list[str], label: str, limit: int | None) -> str:
     async with store_for(settings.storage) as store:
-        _, secret = await create_key(store, spaces, label)
+        _, secret = await create_key(store, spaces, label, rate_limit=limit)
     return secret
 
 
@@ -44,7 +51,9 @@ def handle_create(args: argparse.Namespace, context: Context) -> int:
     spaces = [s.strip() for s in args.space]
     if any(not s for s in spaces):
         raise UsageError("--space must not be empty")
-    secret = asyncio.run(_create(context.settings, spaces, args.label))
+    if args.rate_limit is not None and args.rate_limit < 1:
+        raise UsageError("--rate-limit must be at least 1 (a minute)")
+    secret = asyncio.run(_create(context.settings, spaces, args.label, args.rate_limit))
     print(secret)
     print(
         f"# API key for space(s) {', '.join(spaces)}: shown once, only its hash is stored",
@@ -58,9 +67,10 @@ def handle_list(args: argparse.Namespace, context: Context) -> int:
         async with store_for(context.settings.storage) as store:
             for key in await list_keys(store):
                 state = "revoked" if key.revoked_at else "live"
+                limit = f"{key.rate_limit}/min" if key.rate_limit else "default limit"
                 print(
                     f"wk_{key.key_id}\t{state}\t{','.join(key.spaces)}\t"
-                    f"{key.created_at:%Y-%m-%d}\t{key.label}"
+                    f"{key.created_at:%Y-%m-%d}\t{limit}\t{key.label}"
                 )
 
     asyncio.run(run())

@@ -32,6 +32,8 @@ class ApiKey:
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    rate_limit: int | None = None
+    """Messages (plus other requests) a minute, per process; None: the configured one."""
 
     def may_use(self, space_id: str) -> bool:
         return space_id in self.spaces
@@ -49,24 +51,33 @@ def _key_id(key: str) -> str | None:
 
 
 async def create_key(
-    store: SqlStore, spaces: Sequence[str], label: str = "", actor: str = "cli"
+    store: SqlStore,
+    spaces: Sequence[str],
+    label: str = "",
+    actor: str = "cli",
+    rate_limit: int | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for ``spaces``; returns it with the secret text, which is never stored."""
+    """A new key for ``spaces``; returns it with the secret text, which is never stored.
+    ``rate_limit``: its own limit a minute, instead of the configured one."""
     if not spaces or any(not s for s in spaces):
         raise ValueError("an API key needs at least one space")
+    if rate_limit is not None and rate_limit < 1:
+        raise ValueError("a key's rate limit must be at least 1 a minute")
     key_id = secrets.token_hex(6)
     key = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     now = utcnow()
     async with store.driver.transaction() as tx:
         await tx.insert(
-            "INSERT INTO api_keys (key_id, secret_hash, platform, spaces, label, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (key_id, _digest(key), API_PLATFORM, json.dumps(list(spaces)), label, to_epoch(now)),
-        )
-        await store._audit(
-            tx, "api_key_created", actor, {"key_id": key_id, "spaces": list(spaces), "label": label}
-        )
-    return ApiKey(key_id, API_PLATFORM, tuple(spaces), label, now, None), key
+            "INSERT INTO api_keys (key_id, secret_hash, platform, spaces, label, created_at, "
+            "rate_limit_per_minute) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (key_id, _digest(key), API_PLATFORM, json.dumps(list(spaces)), label, to_epoch(now),
+             rate_limit),
+        )  # fmt: skip
+        detail = {"key_id": key_id, "spaces": list(spaces), "label": label}
+        if rate_limit is not None:
+            detail["rate_limit_per_minute"] = rate_limit
+        await store._audit(tx, "api_key_created", actor, detail)
+    return ApiKey(key_id, API_PLATFORM, tuple(spaces), label, now, None, rate_limit), key
 
 
 async def authenticate(store: SqlStore, key: str) -> ApiKey | None:
@@ -75,21 +86,24 @@ async def authenticate(store: SqlStore, key: str) -> ApiKey | None:
     if key_id is None:
         return None
     rows = await store.driver.fetch(
-        "SELECT key_id, secret_hash, platform, spaces, label, created_at, revoked_at "
-        "FROM api_keys WHERE key_id = ?",
+        "SELECT key_id, secret_hash, platform, spaces, label, created_at, revoked_at, "
+        "rate_limit_per_minute FROM api_keys WHERE key_id = ?",
         (key_id,),
     )
     if not rows:
         return None
-    key_id, stored_hash, platform, spaces, label, created, revoked = rows[0]
+    key_id, stored_hash, platform, spaces, label, created, revoked, limit = rows[0]
     if not hmac.compare_digest(stored_hash, _digest(key)) or revoked is not None:
         return None
-    return ApiKey(key_id, platform, tuple(json.loads(spaces)), label, from_epoch(created), None)
+    return ApiKey(
+        key_id, platform, tuple(json.loads(spaces)), label, from_epoch(created), None, limit
+    )
 
 
 async def list_keys(store: SqlStore) -> list[ApiKey]:
     rows = await store.driver.fetch(
-        "SELECT key_id, platform, spaces, label, created_at, revoked_at FROM api_keys ORDER BY id"
+        "SELECT key_id, platform, spaces, label, created_at, revoked_at, rate_limit_per_minute "
+        "FROM api_keys ORDER BY id"
     )
     return [
         ApiKey(
@@ -99,8 +113,9 @@ async def list_keys(store: SqlStore) -> list[ApiKey]:
             label,
             from_epoch(c),
             from_epoch(r) if r is not None else None,
+            limit,
         )
-        for k, p, s, label, c, r in rows
+        for k, p, s, label, c, r, limit in rows
     ]
 
 

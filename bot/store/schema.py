@@ -182,6 +182,11 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0",
     ],
+    # 7: a key's own rate limit (a platform's bulk importer, the load test); none: the
+    # process's ``http.rate_limit_per_minute``
+    [
+        "ALTER TABLE api_keys ADD COLUMN rate_limit_per_minute INTEGER",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ import aiohttp
 import pytest
 
 from adapters.http.app import serve
+from bot import loadtest
 from bot.evidence import verify
 from bot.runtime import Runtime
 from bot.store import inbox
-from bot.store.apikeys import create_key
+from bot.store.apikeys import create_key, list_keys
 from tests.conftest import make_settings
 from tests.e2e.fakes.webhook import FakeWebhook
 
@@ -433,3 +435,36 @@ async def test_a_stalled_upload_is_cut_by_the_body_timeout(start_api: StartApi) 
     _, spec, _ = await api.call("GET", "/v1/openapi.json")
     for path, method in [("/v1/messages", "post"), ("/v1/cases/{case_id}/decisions", "post")]:
         assert "408" in spec["paths"][path][method]["responses"], path  # clients may rely on it
+
+
+async def test_a_key_with_a_limit_of_its_own_is_held_to_it(start_api: StartApi) -> None:
+    api = await start_api(rate_limit_per_minute=3)
+    _, bulk = await create_key(api.runtime.store, ["a"], rate_limit=8)
+    statuses = [(await api.call("GET", "/v1/cases", bulk))[0] for _ in range(8)]
+    assert statuses == [200] * 8
+    status, body, _ = await api.call("GET", "/v1/cases", bulk)
+    assert status == 429 and "rate limit of 8 per minute" in body["error"]["message"]
+    statuses = [(await api.call("GET", "/v1/cases", api.key_a))[0] for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # the other keys keep the configured limit
+
+
+async def test_the_load_test_measures_scoring_not_the_rate_limit(start_api: StartApi) -> None:
+    """With a key of its own the load test sends everything and times the scoring;
+    with an ordinary key, the API's limit refuses what is over it, and the test says
+    how many requests were refused instead of counting them as scored."""
+    api = await start_api(rate_limit_per_minute=100)
+    store = api.runtime.store
+    run = functools.partial(
+        loadtest.run, [api.base], messages=300, batch=50, concurrency=2, spaces=4, time_limit=60
+    )
+    key, secret = await loadtest.own_key(store, spaces=4, messages=300)
+    result = await run(secret)
+    await loadtest.drop_key(store, key)
+    assert (result.accepted, result.errors, result.rate_limited) == (300, 0, 0)
+    assert result.scored_per_second is not None
+    revoked = [k.revoked_at is not None for k in await list_keys(store) if k.key_id == key.key_id]
+    assert revoked == [True]
+
+    _, ordinary = await create_key(store, loadtest.space_names(4))
+    limited = await run(ordinary)
+    assert limited.rate_limited > 0 and limited.accepted <= 100  # the configured limit
