@@ -131,8 +131,11 @@ async def api(tmp_path: Path) -> AsyncIterator[tuple[Post, SqlStore]]:
     await runtime.close()
 
 
-async def taken(store: SqlStore) -> list[queue.Taken]:
-    return await queue.take_spaces(store, [(API_PLATFORM, "s1")], 10)
+async def taken(store: SqlStore, platform: str = API_PLATFORM) -> list[queue.Taken]:
+    """What the inbox holds for space s1, taken as the consumer takes it (under a lease)."""
+    now = utcnow()
+    await queue.acquire(store, platform, "s1", "test", now, 60)
+    return (await queue.take(store, "test", now, 0, 10)).taken
 
 
 async def test_one_message_is_the_same_message_every_way_in(
@@ -149,7 +152,7 @@ async def test_one_message_is_the_same_message_every_way_in(
     assert accepted.message == replace(EXPECTED, platform=API_PLATFORM)
 
     await queue.put(store, [console], utcnow())
-    (kept,) = await queue.take_spaces(store, [("console", "s1")], 10)
+    (kept,) = await taken(store, "console")
     assert kept.message == console
 
     assert from_conversation(FIELDS) == replace(EXPECTED, platform="jsonl")
@@ -215,7 +218,7 @@ async def test_the_same_bad_field_is_the_same_error_every_way_in(
         "INSERT INTO inbox (platform, space_id, body, received_at) VALUES (?, ?, ?, ?)",
         ("console", "s1", inbox_body(bad), 0.0),
     )
-    good, poison = await queue.take_spaces(store, [("console", "s1")], 10)
+    good, poison = await taken(store, "console")
     assert good.message is not None and good.problem is None
     assert poison.message is None and poison.problem == f"unreadable: {line}"
 
