@@ -347,7 +347,14 @@ class Engine:
         if self._unwritten or self._dirty or done:
             batch, self._unwritten = self._unwritten, []
             dirty, self._dirty = self._dirty, {}
-            await self._write(batch, dirty, done)
+            try:
+                await self._write(batch, dirty, done)
+            except BaseException:
+                # Kept for the next write: a retried inbox batch finds its messages
+                # already seen, so they are only ever written from here.
+                self._unwritten = batch + self._unwritten
+                self._dirty = {**dirty, **self._dirty}
+                raise
 
     async def flush(self, done: Sequence[int] = ()) -> None:
         """Write buffered window messages; called periodically and on shutdown. ``done``:

@@ -229,3 +229,30 @@ async def test_a_close_in_another_process_is_seen_within_the_sync_interval(
     opened = await here.ingest(repeated)
     assert opened is not None and opened.id != case.id
     assert [c.state for c in await first.list_cases()] == [CaseState.CLOSED, CaseState.OPEN]
+
+
+async def test_a_failed_write_loses_nothing(store: SqlStore, tmp_path: Path) -> None:
+    """The store refuses the batch's write (a constraint the test adds for a moment):
+    the messages stay in the inbox, the round fails, and the next one writes every
+    window message, though the engine has already seen them."""
+    engine = Engine(make_settings(tmp_path), store, RuleScorer())
+    consumer = InboxConsumer(store, engine, orphan_after=0)
+    sent = chat("north", 30)
+    await queue.put(store, sent, utcnow())
+    postgres = isinstance(store.driver, PostgresDriver)
+    await store.driver.execute(
+        "ALTER TABLE messages ADD CONSTRAINT refused CHECK (id < 0) NOT VALID"
+        if postgres
+        else "CREATE TRIGGER refused BEFORE INSERT ON messages "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    with pytest.raises(Exception, match="refused"):
+        await consumer.step()
+    assert await queue.depth(store) == 30
+    await store.driver.execute(
+        "ALTER TABLE messages DROP CONSTRAINT refused" if postgres else "DROP TRIGGER refused"
+    )
+    while await consumer.step():
+        pass
+    assert await queue.depth(store) == 0
+    await windows_in_order(store, sent)
