@@ -200,9 +200,9 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         """Refresh a case with the latest risk and re-render its posted alert in place."""
         now = to_epoch(utcnow())
         async with self.driver.transaction() as tx:
-            await tx.execute(
+            rows = await tx.fetch(
                 "UPDATE cases SET level = ?, score = ?, signals = ?, evidence = ?, "
-                "participants = ?, updated_at = ? WHERE id = ?",
+                "participants = ?, updated_at = ? WHERE id = ? RETURNING platform, space_id",
                 (
                     level.value,
                     score,
@@ -213,7 +213,6 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
                     case_id,
                 ),
             )
-            rows = await tx.fetch("SELECT platform, space_id FROM cases WHERE id = ?", (case_id,))
             platform, space_id = rows[0]
             await self._enqueue(tx, case_id, platform, space_id, "update", now)
             await self._audit(
