@@ -57,6 +57,11 @@ class NewCase:
     summary: str = ""
 
 
+CHANGES_LOOKED_UP = 500
+"""``case_changes`` names the conversations of at most this many changed cases (one
+bounded query); past it, it says that any may have changed."""
+
+
 @dataclass(frozen=True, slots=True)
 class CaseChanges:
     """What ``SqlStore.case_changes`` found."""
@@ -298,7 +303,9 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
             return CaseChanges(since, frozenset())
         mark = int(rows[-1][0])
         case_ids = {json.loads(detail).get("case_id") for _, detail in rows}
-        if None in case_ids:  # purge, forget, settings: anything may have changed
+        if None in case_ids or len(case_ids) > CHANGES_LOOKED_UP:
+            # A purge, forget or settings change: anything may have changed; or more
+            # changes than are worth looking up one by one (a long quiet spell).
             return CaseChanges(mark, None)
         marks = ", ".join("?" * len(case_ids))
         found = await self.driver.fetch(

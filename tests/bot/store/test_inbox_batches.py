@@ -17,13 +17,14 @@ from bot import engine as engine_module
 from bot.clock import utcnow
 from bot.engine import Engine
 from bot.inbox import InboxConsumer
-from bot.models import Action, CaseState, Message, Participant
+from bot.models import Action, CaseState, ConversationKey, Message, Participant
 from bot.scoring.rules import RuleScorer
-from bot.store import SqlStore
+from bot.store import SqlStore, sql
 from bot.store import inbox as queue
 from bot.store.postgres import PostgresDriver
 from bot.store.sqlite import SqliteDriver
 from tests.bot.store.conftest import OpenStore
+from tests.bot.store.test_backends import new_case
 from tests.bot.test_engine import ADULT, GROOMING
 from tests.conftest import make_settings, message, person
 
@@ -256,3 +257,27 @@ async def test_a_failed_write_loses_nothing(store: SqlStore, tmp_path: Path) -> 
         pass
     assert await queue.depth(store) == 0
     await windows_in_order(store, sent)
+
+
+async def test_case_changes_name_the_conversations_or_say_any(
+    open_store: OpenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What another process reads: the conversations whose cases changed since its
+    mark; "any" after a purge, or after more changes than are worth looking up."""
+    first, second = await open_store(), await open_store()
+    start = await second.case_changes(None)
+    keys = [ConversationKey("console", "s:1", "dm", f"d:{n}") for n in range(3)]
+    for key in keys[:2]:
+        await first.create_case(new_case("s:1", str(key)))
+    changed = await second.case_changes(start.mark)
+    assert changed.conversations == frozenset(keys[:2]) and changed.mark > start.mark
+    assert (await second.case_changes(changed.mark)).conversations == frozenset()
+
+    monkeypatch.setattr(sql, "CHANGES_LOOKED_UP", 2)
+    for key in keys:
+        await first.create_case(new_case("s:1", str(key)))
+    assert (await second.case_changes(changed.mark)).conversations is None
+    latest = await second.case_changes(None)
+    await first.purge(utcnow(), window_days=1, case_retention_days=1, keep_messages=10,
+                      audit_always=True)  # fmt: skip
+    assert (await second.case_changes(latest.mark)).conversations is None
