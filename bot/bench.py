@@ -233,8 +233,12 @@ def _bytes_per_conversation(settings: Settings, messages: list[Message]) -> floa
         engine.hold(ConversationKey.dm("bench", message.space_id, message.channel_id), message)
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
-    # The normaliser's cache is bounded and shared by every conversation: not counted.
-    shared = [tracemalloc.Filter(False, "*/scoring/normalize.py")]
+    # The normaliser's and the tactic matcher's caches are bounded and shared by every
+    # conversation: not counted.
+    shared = [
+        tracemalloc.Filter(False, "*/scoring/normalize.py"),
+        tracemalloc.Filter(False, "*/scoring/patterns.py"),
+    ]
     after, before = after.filter_traces(shared), before.filter_traces(shared)
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     return grown / max(engine.conversations_held, 1)

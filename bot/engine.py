@@ -59,7 +59,6 @@ CASE_SYNC_SECONDS = 1.0
 class _Conversation:
     key: ConversationKey
     state: ConversationState
-    seen: set[str] = field(default_factory=set)
     participants: dict[str, Participant] = field(default_factory=dict)
     case: Case | None = None
     case_loaded: bool = False
@@ -154,7 +153,7 @@ class Engine:
     async def _ingest(self, route: Route, message: Message) -> Case | None:
         key = route.key
         conversation = await self._conversation(key)
-        if message.message_id in conversation.seen:
+        if conversation.state.holds(message.message_id):
             return None  # a platform redelivered it, or a replay repeats it
         with metrics.scoring(key.platform):
             for line in (*route.opening, message):
@@ -174,10 +173,7 @@ class Engine:
         known = conversation.participants.get(author.user_id)
         if known is None or (author.age_band is not AgeBand.UNKNOWN) or author.display_name:
             conversation.participants[author.user_id] = author
-        evicted = step.observe(self.scorer, conversation.state, message, self.window_age)
-        for old in evicted:
-            conversation.seen.discard(old.message_id)
-        conversation.seen.add(message.message_id)
+        step.observe(self.scorer, conversation.state, message, self.window_age)
 
     def hold(self, key: ConversationKey, message: Message) -> None:
         """Add a message to its conversation's state in memory only: no score, no
@@ -186,7 +182,7 @@ class Engine:
         if conversation is None:
             state = ConversationState(max_messages=self.window_messages)
             conversation = self._hot[key] = _Conversation(key, state)
-        if message.message_id not in conversation.seen:
+        if not conversation.state.holds(message.message_id):
             self._observe(conversation, message)
 
     @property
@@ -304,7 +300,7 @@ class Engine:
             conversation = _Conversation(key, ConversationState(max_messages=self.window_messages))
             stored_window = [stored.message for stored in windows.get(name, ())]
             for message in (*stored_window, *pending.get(name, ())):
-                if message.message_id not in conversation.seen:
+                if not conversation.state.holds(message.message_id):
                     self._observe(conversation, message)
             self._hot[key] = conversation
             if len(self._hot) > MAX_HOT_CONVERSATIONS:

@@ -18,7 +18,14 @@ from typing import Protocol
 from bot.models import Message, Signal
 from bot.scoring import signals as sig
 from bot.scoring.normalize import normalize
-from bot.scoring.state import AIMED, TURN_CHARS, ConversationState, Observation, TurnLine
+from bot.scoring.state import (
+    AIMED,
+    TURN_CHARS,
+    ConversationState,
+    Detail,
+    Observation,
+    TurnLine,
+)
 
 MICRO = 1_000_000
 """Text contributions are kept as integers (millionths) so running sums are exact."""
@@ -103,6 +110,7 @@ def age_answer(normalized: str) -> int | None:
     return age if 6 <= age <= 79 else None
 
 
+_NO_NAMES: frozenset[str] = frozenset()
 TEXT_EVIDENCE = 1.5
 """A line whose text adds at least this much to its author's text score (logit) keeps
 its quote as a "wording" reason, so a text-driven alert shows the lines behind it."""
@@ -142,17 +150,19 @@ def observe(
         text = total - prior.contribution
         shown = " / ".join([*(line.text for line in kept), message.text])
     else:
-        names = frozenset(hit.name for hit in own)
+        names = frozenset(hit.name for hit in own) if own else _NO_NAMES
         hits = own
         total = text = contribution(normalized) if contribution else 0
         shown = message.text
     if text >= TEXT_EVIDENCE * MICRO:
-        hits = (*hits, sig.Hit(sig.WORDING, 0.0))
+        hits = (*hits, sig.HITS[sig.WORDING])
     age = age_answer(normalized)
     aimed = any(hit.name in AIMED for hit in hits)
-    # Only a message that can become evidence keeps a quote and a link: the window of
-    # an ordinary conversation stays small.
-    evidence = bool(hits) or age is not None
+    # Only a message that can become evidence keeps a quote, its place and its link.
+    detail = None
+    if hits or age is not None:
+        target = state.addressee(author, message.reply_to, message.mentions) if aimed else None
+        detail = Detail(sig.quote(shown), message.channel_id, message.link, age, target)
     return Observation(
         seq=state.next_seq,
         message_id=message.message_id,
@@ -161,12 +171,8 @@ def observe(
         hits=hits,
         is_question=is_question(normalized),
         text_sum=text,
-        quote=sig.quote(shown) if evidence else "",
-        channel_id=message.channel_id,
-        link=message.link if evidence else None,
-        age_answer=age,
+        detail=detail,
         continues_turn=bool(earlier),
-        target=state.addressee(author, message.reply_to, message.mentions) if aimed else None,
         line=TurnLine(message.ts, normalized, message.text, names, total),
     )
 

@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 # -- building blocks (normalised text: lowercase, elongations cut to two letters) --
 YOU = r"(?:you|u|ya|yu|yuo|yoo)"
@@ -239,6 +239,7 @@ _START = "\x02"
 _ASSERTIONS = ("(?<!", "(?<=", "(?!", "(?=")
 _WINDOWS = re.compile(rf"\b(?=(\w.{{0,{_KEY_CHARS - 1}}}))", re.DOTALL)
 _WORD_CHAR = re.compile(r"\w")
+_MASKS_KEPT = 50_000
 _LONG_TEXT = 300
 """Past this many characters a text is searched whole, tactic by tactic (a long text
 has too many places where a match could start for trying each to pay)."""
@@ -304,23 +305,29 @@ class TacticMatcher:
         self._table = table
         self._shorter = sorted({len(k) for k in table if not k.startswith(_START)} - {_KEY_CHARS})
         self._at_start = sorted({len(k) for k in table if k.startswith(_START)})
+        self._masks: dict[str, int] = {}
+        """The mask of each text window met so far: chat repeats its words."""
         self._patterns = [t.pattern for t in self.tactics]
 
     def present(self, text: str) -> int:
         """The tactics found in ``text``, as a bit mask (bit ``i``: ``tactics[i]``)."""
-        get = self._table.get
+        masks = self._masks
+        if len(masks) > _MASKS_KEPT:
+            masks.clear()
         places: list[tuple[int, int]] = []
-        start = self._always
-        for size in self._at_start:
-            start |= get(_START + text[: size - 1], 0)
+        opening = _START + text[: _KEY_CHARS - 1]
+        start = masks.get(opening)
+        if start is None:
+            start = masks[opening] = self._mask(opening, self._at_start)
+        start |= self._always
         if start:
             places.append((0, start))
         anywhere = start
         for window in _WINDOWS.finditer(text):
             key = window.group(1)
-            mask = get(key, 0)
-            for size in self._shorter:
-                mask |= get(key[:size], 0)
+            mask = masks.get(key)
+            if mask is None:
+                mask = masks[key] = self._mask(key, self._shorter)
             if mask:
                 places.append((window.start(), mask))
                 anywhere |= mask
@@ -339,15 +346,24 @@ class TacticMatcher:
                     found |= 1 << bit
         return found
 
+    def _mask(self, key: str, sizes: list[int]) -> int:
+        """The tactics that may begin with ``key`` or with its first ``sizes`` characters."""
+        get = self._table.get
+        mask = get(key, 0)
+        for size in sizes:
+            mask |= get(key[:size], 0)
+        return mask
 
-def _bits(mask: int) -> list[int]:
+
+@lru_cache(maxsize=4096)
+def _bits(mask: int) -> tuple[int, ...]:
     """The positions of the set bits of ``mask``, lowest first."""
     out = []
     while mask:
         low = mask & -mask
         out.append(low.bit_length() - 1)
         mask ^= low
-    return out
+    return tuple(out)
 
 
 def _tactic(name: str, weight: float, stage: int, description: str, *parts: str) -> Tactic:

@@ -67,21 +67,32 @@ class Hit:
     weight: float
 
 
+HITS = {
+    **{name: Hit(name, 0.0) for name in (*CONTEXT_NAMES, WORDING)},
+    **{t.name: Hit(t.name, t.weight) for t in TACTICS},
+    SEXUAL_CONTENT: Hit(SEXUAL_CONTENT, SEXUAL_CONTENT_WEIGHT),
+}
+"""One hit of each signal, shared by every message that shows it."""
+
+
 def detect(normalized: str) -> tuple[Hit, ...]:
     """Return the signals present in one normalised message, at most one per name."""
     if not normalized:
         return ()
     found = _MATCHER.present(normalized)
-    hits = [Hit(t.name, t.weight) for bit, t in enumerate(TACTICS) if found >> bit & 1]
+    sexual = lexicon.contains_sexual_term(normalized)
+    if not found and not sexual:
+        return ()
+    hits = [HITS[t.name] for bit, t in enumerate(TACTICS) if found >> bit & 1]
     found >>= len(TACTICS)
     context = {t.name for bit, t in enumerate(CONTEXT) if found >> bit & 1}
     if hits and REPORT_FRAME.search(normalized):
         context.add("concern_report")
     if any(hit.name == "secrecy" for hit in hits):
         context.discard("parent_involvement")  # "dont tell your parents"
-    hits += [Hit(name, 0.0) for name in CONTEXT_NAMES if name in context]
-    if lexicon.contains_sexual_term(normalized):
-        hits.append(Hit(SEXUAL_CONTENT, SEXUAL_CONTENT_WEIGHT))
+    hits += [HITS[name] for name in CONTEXT_NAMES if name in context]
+    if sexual:
+        hits.append(HITS[SEXUAL_CONTENT])
     return tuple(hits)
 
 

@@ -17,7 +17,6 @@ phrase split across lines is still found while every line keeps its own observat
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -39,6 +38,11 @@ context, and equals the incremental score."""
 AIMED = frozenset({"discomfort", "concern_report"})
 """Signals that count for the person they are aimed at, not for the room."""
 _AGE_TALK = frozenset({"age_probe", "minor_disclosure", "adult_disclosure"})
+_ANSWERED = {name: Hit(name, 0.0) for name in ("minor_disclosure", "adult_disclosure")}
+"""The hits an answered age adds (shared: a window holds no copies of them)."""
+_SCANNED_IDS = 16
+"""Up to this many messages, whether the window holds a message id is read from the
+window itself; past it, from a set of the window's ids."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,21 @@ class TurnLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Detail:
+    """What only a message that can become evidence keeps (one with a signal or an age):
+    most messages have none, so the window of an ordinary conversation stays small."""
+
+    quote: str
+    channel_id: str = ""
+    link: str | None = None
+    age_answer: int | None = None
+    """A bare number like "13" or "14 wbu": an age only if it answers an age question."""
+    target: str | None = None
+    """For discomfort and reports: the author they are aimed at (reply, mention, or the
+    last other speaker)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Observation:
     """What the scorer keeps of one message: no text beyond a short quote."""
 
@@ -66,19 +85,32 @@ class Observation:
     is_question: bool
     text_sum: float
     """The text model's score contribution of this message (0 for the rule scorer)."""
-    quote: str
-    channel_id: str = ""
-    link: str | None = None
-    age_answer: int | None = None
-    """A bare number like "13" or "14 wbu": an age only if it answers an age question."""
+    detail: Detail | None = None
     continues_turn: bool = False
     """This line continues its author's turn (same author, a few seconds later)."""
-    target: str | None = None
-    """For discomfort and reports: the author they are aimed at (reply, mention, or the
-    last other speaker)."""
     line: TurnLine | None = field(default=None, compare=False, repr=False)
     """The line's text, handed to ``ConversationState.add`` for the open turn and then
     dropped: the window keeps no text."""
+
+    @property
+    def quote(self) -> str:
+        return self.detail.quote if self.detail else ""
+
+    @property
+    def channel_id(self) -> str:
+        return self.detail.channel_id if self.detail else ""
+
+    @property
+    def link(self) -> str | None:
+        return self.detail.link if self.detail else None
+
+    @property
+    def age_answer(self) -> int | None:
+        return self.detail.age_answer if self.detail else None
+
+    @property
+    def target(self) -> str | None:
+        return self.detail.target if self.detail else None
 
 
 @dataclass(slots=True)
@@ -87,7 +119,7 @@ class AuthorTotals:
     turns: int = 0
     questions: int = 0
     text_sum: float = 0.0
-    tactic_seqs: dict[str, deque[int]] = field(default_factory=dict)
+    tactic_seqs: dict[str, list[int]] = field(default_factory=dict)
     """For each signal name, the sequence numbers of the window's messages showing it
     (never empty: a name leaves with its last message)."""
 
@@ -110,7 +142,9 @@ class AuthorTotals:
 @dataclass(slots=True)
 class ConversationState:
     max_messages: int = 200
-    observations: deque[Observation] = field(default_factory=deque)
+    observations: list[Observation] = field(default_factory=list)
+    """The window, oldest first (a list: smaller than a deque for the few messages of
+    most conversations; dropping the oldest of at most a few hundred costs little)."""
     authors: dict[str, AuthorTotals] = field(default_factory=dict)
     age_bands: dict[str, AgeBand] = field(default_factory=dict)
     """Age bands the platform gave (roles, profile); not inferred from text."""
@@ -129,6 +163,17 @@ class ConversationState:
     reading who is on the other side of someone costs the same with any number."""
     minors: int = 0
     """... and how many are minors (by band, else a minor age they gave)."""
+    _ids: set[str] | None = field(default=None, repr=False, compare=False)
+    """The window's message ids, once the window is too long to scan (``holds``)."""
+
+    def holds(self, message_id: str) -> bool:
+        """Whether the message with this id is in the window (a platform redelivered it,
+        or a replay repeats it)."""
+        if self._ids is None:
+            if len(self.observations) <= _SCANNED_IDS:
+                return any(o.message_id == message_id for o in self.observations)
+            self._ids = {o.message_id for o in self.observations}
+        return message_id in self._ids
 
     def add(
         self, observation: Observation, age_band: AgeBand = AgeBand.UNKNOWN
@@ -141,11 +186,14 @@ class ConversationState:
         observation = self._with_answered_age(observation)
         if observation.line is not None:
             self._extend_turn(observation)
-            observation = replace(observation, line=None)
+            # Dropped in place, not copied: nothing else holds this fresh observation.
+            object.__setattr__(observation, "line", None)
         else:
             self.turn = ()
             self.turn_author = None
         self.observations.append(observation)
+        if self._ids is not None:
+            self._ids.add(observation.message_id)
         self.next_seq = observation.seq + 1
         totals = self.authors.get(author)
         if totals is None:
@@ -158,7 +206,7 @@ class ConversationState:
         totals.text_sum += observation.text_sum
         counts = self.signal_counts
         for hit in observation.hits:
-            totals.tactic_seqs.setdefault(hit.name, deque()).append(observation.seq)
+            totals.tactic_seqs.setdefault(hit.name, []).append(observation.seq)
             counts[hit.name] = counts.get(hit.name, 0) + 1
             if observation.target is not None and hit.name in AIMED:
                 key = (observation.target, hit.name)
@@ -225,7 +273,7 @@ class ConversationState:
         name = "minor_disclosure" if age < 18 else "adult_disclosure"
         if any(hit.name == name for hit in observation.hits):
             return observation
-        return replace(observation, hits=(*observation.hits, Hit(name, 0.0)))
+        return replace(observation, hits=(*observation.hits, _ANSWERED[name]))
 
     def age_of(self, author: str) -> tuple[bool, bool]:
         """(adult, minor) for ``author``: the platform's age band first, else what they
@@ -252,7 +300,9 @@ class ConversationState:
             self.minors += after[1]
 
     def evict_oldest(self) -> Observation:
-        old = self.observations.popleft()
+        old = self.observations.pop(0)
+        if self._ids is not None:
+            self._ids.discard(old.message_id)
         author = old.author_id
         ages_before = self.age_of(author)
         totals = self.authors[author]
@@ -263,7 +313,7 @@ class ConversationState:
         counts = self.signal_counts
         for hit in old.hits:
             seqs = totals.tactic_seqs[hit.name]
-            seqs.popleft()
+            del seqs[0]
             if not seqs:
                 del totals.tactic_seqs[hit.name]
             left = counts[hit.name] - 1

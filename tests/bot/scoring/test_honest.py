@@ -3,7 +3,6 @@ lowers a score, one sign alone is not an alert, context counts only when aimed a
 suspect, sexualised talk counts only with a child present, and every alert says why."""
 
 import itertools
-from collections import deque
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,7 +51,7 @@ def test_a_signal_the_model_never_saw_counts_for_nothing() -> None:
     state = play(lines)
     before = SCORER.author_probability(state, "a", 0)
     last = state.observations[-1]
-    state.authors["a"].tactic_seqs.setdefault(sig.SEXUAL_CONTENT, deque()).append(last.seq)
+    state.authors["a"].tactic_seqs.setdefault(sig.SEXUAL_CONTENT, []).append(last.seq)
     assert SCORER.author_probability(state, "a", 0) == before
 
 
