@@ -36,6 +36,11 @@ STAGES[sig.SEXUAL_CONTENT] = 6
 _TACTIC_INDEX = {name: index for index, name in enumerate(TACTIC_NAMES)}
 
 
+def text_words(normalized: str) -> list[str]:
+    """The words that text features are made of (``w:word``, ``b:word_next``)."""
+    return _WORD.findall(normalized)[:MAX_WORDS]
+
+
 def text_features(normalized: str) -> set[str]:
     """The set of text features of one normalised message: words and word pairs.
 
@@ -43,7 +48,7 @@ def text_features(normalized: str) -> set[str]:
     training) they lowered ROC-AUC from 0.930 to 0.914 by memorising training phrasings.
     Spelling variation is handled by the normaliser instead.
     """
-    words = _WORD.findall(normalized)[:MAX_WORDS]
+    words = text_words(normalized)
     features = {f"w:{w}" for w in words}
     features.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
     return features
@@ -100,10 +105,10 @@ def counted_tactics(
 ) -> list[str]:
     """The tactics of ``author`` that count, in ``TACTIC_NAMES`` order: known to the model
     (trained on), and sexualised talk only with a child present."""
-    present = sorted(
-        (n for n in state.authors[author].tactic_seqs if n in _TACTIC_INDEX),
-        key=_TACTIC_INDEX.__getitem__,
-    )
+    shown = state.authors[author].tactic_seqs
+    if not shown:
+        return []
+    present = sorted((n for n in shown if n in _TACTIC_INDEX), key=_TACTIC_INDEX.__getitem__)
     if known is not None:
         present = [n for n in present if n in known]
     if sig.SEXUAL_CONTENT in present and not child_present(state, author):

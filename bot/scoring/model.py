@@ -33,7 +33,7 @@ from bot.scoring.features import (
     author_feature_names,
     author_feature_parts,
     counted_tactics,
-    text_features,
+    text_words,
 )
 from bot.scoring.signals import WORDING
 from bot.scoring.state import ConversationState, Observation
@@ -142,7 +142,15 @@ class ModelScorer:
 
     def __init__(self, weights: ModelWeights) -> None:
         self.weights = weights
-        self._text = weights.text_weights
+        self._unigrams: dict[str, int] = {}
+        self._bigrams: dict[str, dict[str, int]] = {}
+        for feature, weight in weights.text_weights.items():
+            kind, _, words = feature.partition(":")
+            if kind == "w":
+                self._unigrams[words] = weight
+            elif kind == "b":
+                first, _, second = words.partition("_")
+                self._bigrams.setdefault(first, {})[second] = weight
         # Fold standardisation into the coefficients: one dot product per author.
         self._coef = [c / s for c, s in zip(weights.coef, weights.scales, strict=True)]
         self._intercept = weights.intercept - sum(
@@ -156,8 +164,19 @@ class ModelScorer:
         return cls(load_weights(path))
 
     def text_contribution(self, normalized: str) -> int:
-        weights = self._text
-        return sum(weights.get(feature, 0) for feature in text_features(normalized))
+        """The sum of the weights of ``text_features(normalized)``, read from the weights
+        by word and word pair without building the feature strings."""
+        words = text_words(normalized)
+        unigrams, bigrams = self._unigrams, self._bigrams
+        distinct = set(words)
+        total = sum(unigrams.get(word, 0) for word in distinct)
+        # Pairs of distinct words are distinct; with a repeated word, a pair may repeat.
+        pairs = itertools.pairwise(words)
+        for first, second in pairs if len(distinct) == len(words) else set(pairs):
+            following = bigrams.get(first)
+            if following is not None:
+                total += following.get(second, 0)
+        return total
 
     def observe(self, message: Message, state: ConversationState) -> Observation:
         return observe(message, state, self.text_contribution)

@@ -173,3 +173,18 @@ def test_pan12_loader_labels_by_predator_list() -> None:
         "not much, homework",
     ]
     assert conversations[0].messages[0].ts < conversations[0].messages[-1].ts
+
+
+def test_the_text_contribution_is_the_sum_of_the_weights_of_the_text_features() -> None:
+    from bot.scoring.features import text_features
+    from bot.scoring.normalize import normalize
+
+    weights = SCORER.weights.text_weights
+    lines = [*LINES, "so so so good good", "lol lol lol", "a b a b a b", "", "?!"]
+    for path in sorted((ROOT / "bot/learning/corpus/written_dev").glob("*.jsonl")):
+        for raw in path.read_text().splitlines()[:40]:
+            lines += [m["text"] for m in json.loads(raw)["messages"]]
+    for line in lines:
+        text = normalize(line)
+        expected = sum(weights.get(feature, 0) for feature in text_features(text))
+        assert SCORER.text_contribution(text) == expected, line
