@@ -157,7 +157,7 @@ class Engine:
             return None  # a platform redelivered it, or a replay repeats it
         with metrics.scoring(key.platform):
             for line in (*route.opening, message):
-                if line.message_id not in conversation.seen:
+                if not conversation.state.holds(line.message_id):
                     self._observe(conversation, line)
                     self._unwritten.append(StoredMessage(str(key), line))
             score = step.assess(
