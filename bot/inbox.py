@@ -16,7 +16,8 @@ A batch costs two statements on the store: one takes the oldest messages of ever
 this process holds (``inbox.take``: the lease table says which, in the same query), one
 writes the results (windows, latest scores, and the inbox rows deleted, all or nothing:
 ``Engine.flush(done=...)``). Leases are renewed every third of their time in one
-statement, a space this process was told about is taken in one, and the inbox is
+statement, a space this process was told about is taken in one (and, if another
+process holds it, not asked for again for a third of a lease), and the inbox is
 searched for orphaned spaces at most every half ``orphan_after``.
 
 No message can stop scoring: one that cannot be read back, or on which scoring
@@ -84,6 +85,10 @@ class InboxConsumer:
         self._stopping = False
         self._last_renewal = datetime.min.replace(tzinfo=self.clock().tzinfo)
         self._last_orphan_search = self._last_renewal
+        self._refused: dict[Space, datetime] = {}
+        """Spaces told about that another process held when asked, and until when not
+        to ask again (behind a round-robin load balancer every process hears of every
+        space, on every request)."""
 
     def notify(self, spaces: Iterable[Space]) -> None:
         """This process accepted messages for ``spaces``: score them soon."""
@@ -135,7 +140,12 @@ class InboxConsumer:
             await self._renew(now)
         hints, self._hints = self._hints, set()
         for space in hints:
-            await self._hold(space, now)
+            if self._refused.get(space, now) > now:
+                continue
+            if await self._hold(space, now):
+                self._refused.pop(space, None)
+            else:
+                self._refused[space] = now + timedelta(seconds=self.lease_seconds / 3)
         if now - self._last_orphan_search >= self.orphan_after / 2:
             self._last_orphan_search = now
             for waiting in await queue.pending(self.store):
@@ -215,3 +225,4 @@ class InboxConsumer:
             await self._adopt(space, generation)
         self._leases = {space: (generation, until) for space, generation in live.items()}
         self._last_renewal = now
+        self._refused = {space: until for space, until in self._refused.items() if until > now}

@@ -9,6 +9,7 @@ and consumer: nothing is shared between them but the database.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,29 @@ async def test_case_changes_name_the_conversations_or_say_any(
     await first.purge(utcnow(), window_days=1, case_retention_days=1, keep_messages=10,
                       audit_always=True)  # fmt: skip
     assert (await second.case_changes(latest.mark)).conversations is None
+
+
+async def test_a_space_another_process_holds_is_not_asked_for_on_every_round(
+    open_store: OpenStore, tmp_path: Path
+) -> None:
+    """Behind a round-robin load balancer every process hears of every space. A space
+    another process holds is asked for once, then not again for a third of a lease."""
+    first, second = await open_store(), await open_store()
+    now = utcnow()
+    settings = make_settings(tmp_path)
+    holder = InboxConsumer(first, Engine(settings, first, RuleScorer()), clock=lambda: now)
+    clock = [now]
+    other = InboxConsumer(second, Engine(settings, second, RuleScorer()), clock=lambda: clock[0])
+    spaces = [(PLATFORM, f"space-{n}") for n in range(3)]
+    await queue.put(first, [m for space in spaces for m in chat(space[1], 5)], now)
+    holder.notify(spaces)
+    assert await holder.step() == 15
+    log = await statement_log(second)
+
+    asked = []
+    for seconds in (0, 1, 2, 4, 6):  # lease_seconds 15: not again before 5 s
+        clock[0] = now + timedelta(seconds=seconds)
+        other.notify(spaces)
+        assert await other.step() == 0
+        asked.append(sum("INSERT INTO space_leases" in statement for statement in log))
+    assert asked == [3, 3, 3, 3, 6]
