@@ -102,10 +102,20 @@ _AGE_ANSWER = re.compile(
 )
 
 
+_GRADE_ANSWER = re.compile(
+    # "7th", "ya 6th", "8th grade", "6th i skipped a grade": a school grade, read as the
+    # youngest age in it (grade + 5); an answer only when someone asked (see state.py)
+    r"^(?:(?:ya|yeah|yea|yes|yep|lol|um|uh|im|i'?m|in|just|only|haha) )*([4-9]|1[0-2])th"
+    r"(?: grade)?(?![a-z0-9])(?!\s*(?:place|time|round|try|level|floor|gen|edition|century"
+    r"|street|st\b|ave|birthday|anniversary|of\b|in line))"
+)
+
+
 def age_answer(normalized: str) -> int | None:
     match = _AGE_ANSWER.match(normalized)
     if match is None:
-        return None
+        grade = _GRADE_ANSWER.match(normalized)
+        return int(grade.group(1)) + 5 if grade else None
     age = int(match.group(1))
     return age if 6 <= age <= 79 else None
 

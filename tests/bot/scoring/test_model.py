@@ -83,6 +83,15 @@ def test_a_bare_age_answers_an_age_question() -> None:
     assert state.authors["b"].count("minor_disclosure") == 1  # "12" answered nothing
 
 
+def test_a_school_grade_answers_an_age_question() -> None:
+    state = ConversationState()
+    lines = [("a", "what grade r u in"), ("b", "ya 6th"), ("c", "i came 7th place"),
+             ("d", "gg"), ("d", "8th")]  # fmt: skip
+    for i, (author, text) in enumerate(lines):
+        state.add(SCORER.observe(make(i, author, text), state))
+    assert [state.authors[x].count("minor_disclosure") for x in "bcd"] == [1, 0, 0]
+
+
 def test_a_round_of_ages_in_a_channel_is_read() -> None:
     state = ConversationState()
     lines = [("a", "how old is everyone here"), ("b", "14 lol"), ("c", "13 turning 14 in march"),

@@ -211,6 +211,70 @@ def test_tactic_phrasings_broadly(tactic: str, text: str) -> None:
     assert tactic in names(text)
 
 
+# How children say they are children without giving an age, and how secrecy, age
+# flattery and checks on the household are phrased in real chat.
+EVERYDAY_PHRASINGS = [
+    ("minor_disclosure", "yeah 8th grade lol"),
+    ("minor_disclosure", "everyone in my grade plays it"),
+    ("minor_disclosure", "my dad says no giving out my snap"),
+    ("minor_disclosure", "my mum said i have to be off by 9"),
+    ("minor_disclosure", "cant rn my mom is making me clean my room"),
+    ("minor_disclosure", "my mom set up screen time on my phone"),
+    ("minor_disclosure", "my dad usually picks me up at 4"),
+    ("minor_disclosure", "ill ask my mum if i can"),
+    ("minor_disclosure", "my dad would never say yes to that"),
+    ("minor_disclosure", "my parents prob wont drive me that far"),
+    ("minor_disclosure", "my mum works till 7 on fridays"),
+    ("minor_disclosure", "im on my dads old laptop"),
+    ("minor_disclosure", "i dont have a phone yet"),
+    ("minor_disclosure", "cant play, grounded till sunday"),
+    ("minor_disclosure", "on after i finish my homework"),
+    ("minor_disclosure", "my maths teacher gave us so much"),
+    ("minor_disclosure", "my mom said lights out at 9"),
+    ("minor_disclosure", "im at riverside middle school"),
+    ("secrecy", "dont tell your friends about the game i got you"),
+    ("secrecy", "maybe dont bring me up at dinner"),
+    ("secrecy", "dont mention the money to your dad ok"),
+    ("secrecy", "you didnt tell him about us did you"),
+    ("secrecy", "your dad doesnt need to know"),
+    ("secrecy", "this chat is just ours"),
+    ("secrecy", "our little arrangement stays here"),
+    ("secrecy", "tell her you won it in a giveaway"),
+    ("secrecy", "log out so she doesnt see"),
+    ("secrecy", "keep it low key for now"),
+    ("flattery", "u draw better than adults twice ur age"),
+    ("flattery", "ur so advanced for 12"),
+    ("flattery", "really talented for a 7th grader"),
+    ("risk_assessment", "does your mom ever look through your phone"),
+    ("risk_assessment", "what time do your parents go to bed"),
+    ("risk_assessment", "does anyone check who you talk to"),
+    ("risk_assessment", "lock your door first"),
+    ("pressure", "one call isnt much to ask"),
+    ("photo_request", "we could do a quick cam call after dinner"),
+    ("photo_request", "lets hop on a video call, way faster"),
+    ("photo_request", "honestly its easier on camera"),
+    ("photo_request", "a video call would be so much better"),
+    ("photo_request", "ill turn mine on if u turn yours on"),
+    ("platform_move", "want my snap? this app is dead"),
+    ("platform_move", "u got kik or whatsapp"),
+    ("platform_move", "check ur dms"),
+    ("platform_move", "lets keep chatting on insta"),
+    ("platform_move", "come to the private voice channel"),
+    ("age_probe", "r u with the middle schoolers or the high school kids"),
+    ("minor_disclosure", "middle school lol"),
+    ("minor_disclosure", "only have my dads phone rn"),
+    ("risk_assessment", "do ur parents work late on fridays"),
+    ("risk_assessment", "so u got the house to urself"),
+    ("risk_assessment", "u have ur own laptop right"),
+    ("secrecy", "no need to involve your parents"),
+]
+
+
+@pytest.mark.parametrize(("tactic", "text"), EVERYDAY_PHRASINGS)
+def test_everyday_phrasings(tactic: str, text: str) -> None:
+    assert tactic in names(text)
+
+
 # Ordinary chat that shares words with a tactic: the generic word must not fire alone.
 HARD_NEGATIVES = [
     ("photo_request", "nice pic"),
@@ -241,6 +305,24 @@ HARD_NEGATIVES = [
     ("minor_disclosure", "when i was in 8th grade i played sax"),
     ("adult_disclosure", "im 20 minutes late sorry"),
     ("isolation", "well now you have me"),
+    ("minor_disclosure", "im in the middle of a build"),
+    ("minor_disclosure", "my 7th grade teacher was the best"),
+    ("minor_disclosure", "lights out at 9:30 for all campers"),
+    ("minor_disclosure", "my mom made me lasagna"),
+    ("minor_disclosure", "my son has homework tonight"),
+    ("secrecy", "dont mention spoilers in the main chat"),
+    ("secrecy", "the win is ours"),
+    ("secrecy", "our little league game got rained out"),
+    ("flattery", "good for 12 kills"),
+    ("risk_assessment", "what time does the store close"),
+    ("risk_assessment", "close the door on your way out"),
+    ("pressure", "thats not a lot of money"),
+    ("photo_request", "anyone wanna hop in vc for ranked"),
+    ("photo_request", "is the quick call button broken"),
+    ("platform_move", "i want my money back"),
+    ("platform_move", "check the pins for the rules"),
+    ("minor_disclosure", "stuck in the middle of nowhere"),
+    ("risk_assessment", "my parents work in tech"),
 ]
 
 
