@@ -267,6 +267,11 @@ EVERYDAY_PHRASINGS = [
     ("risk_assessment", "so u got the house to urself"),
     ("risk_assessment", "u have ur own laptop right"),
     ("secrecy", "no need to involve your parents"),
+    ("minor_disclosure", "lol 12 years old"),
+    ("minor_disclosure", "8th grader here"),
+    ("minor_disclosure", "yr 9 lol"),
+    ("flattery", "ur so chill for a 7th grader"),
+    ("flattery", "way more mature than a 12 year old"),
 ]
 
 
@@ -323,6 +328,13 @@ HARD_NEGATIVES = [
     ("platform_move", "check the pins for the rules"),
     ("minor_disclosure", "stuck in the middle of nowhere"),
     ("risk_assessment", "my parents work in tech"),
+    # someone else's age or grade is not the speaker's own
+    ("minor_disclosure", "u dont sound like a 6th grader at all"),
+    ("minor_disclosure", "smarter than most 7th graders i know"),
+    ("minor_disclosure", "pretty good for a 12 yr old"),
+    ("minor_disclosure", "saw u in the year 8 server"),
+    ("minor_disclosure", "you said youre in year 7 right"),
+    ("minor_disclosure", "my nephew is 11 years old"),
 ]
 
 
