@@ -59,9 +59,12 @@ class TrainOptions:
     min_df: int = 3
     text_c: float = 0.5
     conversation_c: float = 0.3
-    min_suspect_signals: int = 2
+    min_suspect_signals: int = 1
     """A grooming suspect's rows are positive from the message at which they have shown
-    this many messages with warning signs (fewer in a short conversation)."""
+    this many messages with warning signs (fewer in a short conversation). From the
+    first sign: with 2, the model learnt to wait for a second sign even with a child in
+    view (on three written batches held out of training: recall 0.951 -> 0.963 with 1,
+    precision unchanged, first alerts at 0.55 -> 0.50 of the conversation)."""
     min_signal_messages: int = 3
     """A tactic counts only if training saw it in at least this many messages."""
     min_messages: int = 3

@@ -272,6 +272,14 @@ EVERYDAY_PHRASINGS = [
     ("minor_disclosure", "yr 9 lol"),
     ("flattery", "ur so chill for a 7th grader"),
     ("flattery", "way more mature than a 12 year old"),
+    ("risk_assessment", "when do u have to go to sleep"),
+    ("risk_assessment", "whats ur bedtime on weekends"),
+    ("risk_assessment", "will your dad be home tonight"),
+    ("risk_assessment", "do u game when ur parents are out"),
+    ("secrecy", "your mom doesnt have to find out"),
+    ("secrecy", "just tell ur mum u got a lift from a friend"),
+    ("platform_move", "add my alt account instead"),
+    ("platform_move", "its better if we talk alone"),
 ]
 
 
@@ -335,6 +343,9 @@ HARD_NEGATIVES = [
     ("minor_disclosure", "saw u in the year 8 server"),
     ("minor_disclosure", "you said youre in year 7 right"),
     ("minor_disclosure", "my nephew is 11 years old"),
+    ("risk_assessment", "what time does the raid start"),
+    ("risk_assessment", "will your mom be at the recital"),
+    ("secrecy", "i need to bother him about the invoice"),
 ]
 
 
