@@ -44,6 +44,10 @@ from bot.scoring.patterns import (
     _tactic,
 )
 
+_YEARS_OLD = rf"{MINOR_AGE} ?(?:yo|y/o|y\.o|yrs? old|years? old|year old|yr old)\b(?! (?:brother|sister|son|daughter|kid|cousin|sibling|me|version|versions|self|boy|girl|kids|girls|boys))"
+"""An age under 18 in years ("12 yo", "13 years old"), not someone else's ("12 year old
+brother"); the minor_disclosure patterns say where it counts as one's own."""
+
 TACTICS: tuple[Tactic, ...] = (
     _tactic(
         "age_probe",
@@ -117,7 +121,11 @@ TACTICS: tuple[Tactic, ...] = (
         1,
         "says they are a child (age, grade or school year, parents' rules)",
         rf"{IM} (?:(?:only|just|like|almost|nearly|barely|turning|gonna be|going to be|still|literally) ){{0,2}}{MINOR_AGE}\b{NOT_A_QUANTITY}",
-        rf"(?:^(?:(?:ya|yeah|yea|yes|lol|haha|ok|um|uh|well|and|but|btw|tbh|me)\W* )*|(?:{IM}|me|turning|turned|only|just|almost|nearly|now) |[,.!?;:(] ?){MINOR_AGE} ?(?:yo|y/o|y\.o|yrs? old|years? old|year old|yr old)\b(?! (?:brother|sister|son|daughter|kid|cousin|sibling|me|version|versions|self|boy|girl|kids|girls|boys))",
+        # one's own age in years: at the start, after "im"/"turning", or after punctuation
+        rf"^(?:(?:ya|yeah|yea|yes|lol|haha|ok|um|uh|well|and|but|btw|tbh|me)[ ,.!]{{1,3}}){{0,3}}{_YEARS_OLD}",
+        rf"(?:{IM}|me|turning|turned|only|just|almost|nearly|now) {_YEARS_OLD}",
+        rf"(?<=[,.!?;:(] ){_YEARS_OLD}",
+        rf"(?<=[,.!?;:(]){_YEARS_OLD}",
         rf"^(?:(?:im|me|and|well|lol|haha|ok|oh|um|uh|btw|only|just) )?{MINOR_AGE} here\b",
         rf"(?:i|i'?m|im|i just|just) (?:turned|turn|turning|gonna turn|will turn|be turning) {MINOR_AGE}\b{NOT_A_QUANTITY}",
         rf"(?:i'?ll|ill|i will) {BE} {MINOR_AGE}\b{NOT_A_QUANTITY}",

@@ -6,7 +6,8 @@ import pytest
 
 from bot.scoring import lexicon
 from bot.scoring.normalize import normalize
-from bot.scoring.signals import SEXUAL_CONTENT, TACTICS, detect, quote, reference_pattern
+from bot.scoring.patterns import TacticMatcher
+from bot.scoring.signals import CONTEXT, SEXUAL_CONTENT, TACTICS, detect, quote, reference_pattern
 
 
 def names(text: str) -> set[str]:
@@ -429,3 +430,9 @@ def test_context_signals(signal: str, text: str) -> None:
 )
 def test_context_signals_need_their_frame(signal: str, text: str) -> None:
     assert signal not in names(text)
+
+
+def test_every_pattern_begins_at_a_word_or_the_start() -> None:
+    """A pattern whose match may begin at a symbol ("[,.] ?13 yo") makes the matcher
+    search its tactic over every message (it doubled the signals' cost once)."""
+    assert TacticMatcher((*TACTICS, *CONTEXT))._always == 0
