@@ -189,7 +189,9 @@ TACTICS: tuple[Tactic, ...] = (
         r"old (?:man|guy|lady|woman|dude|timer) here",
         rf"when i was {YOUR} age",
         r"i (?:drive|can drive|have a car|got a car|have my license|got my license|pay (?:rent|bills|taxes|my mortgage|the bills))\b",
-        r"(?:after|before|at|from|leaving|finished|finish|off|late for|back from|on my way to|heading to|get off) work\b",
+        # the speaker's own work, not someone else's ("she's at work", "mums at work til
+        # 9", "they r at work", "dad gets back from work")
+        r"(?<!is )(?<!'s )(?<!ms )(?<!ds )(?<!ts )(?<!es )(?<!re )(?<! r )(?<!back )(?:after|before|at|from|leaving|finished|finish|off|late for|back from|on my way to|heading to|get off) work\b",
         r"my (?:job|apartment|flatmate|roommate|wife|husband|boss|office|coworkers?|co-workers?|colleagues?|mortgage|landlord|rent|kids|son|daughter|paycheck|salary|employees?|commute|ex-wife|ex wife|ex-husband)\b",
         rf"{IM} (?:in|at) (?:college|uni|university|grad school)\b",
     ),
