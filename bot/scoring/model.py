@@ -14,6 +14,7 @@ model file from elsewhere cannot execute anything when loaded.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import itertools
 import json
@@ -45,6 +46,8 @@ ONE_SIGN_CAP = 0.45
 likely on the other side, scores at most this: one sign is a reason to look, not an
 alert (the default alert threshold is 0.5). So does an author with nothing to show a
 moderator (no counted tactic, no strongly worded line)."""
+
+_first = operator.itemgetter(0)
 
 __all__ = ["MICRO", "ModelScorer", "ModelWeights", "load_weights", "shipped_model_available"]
 
@@ -242,7 +245,9 @@ def calibrate(p: float, knots: list[tuple[float, float]]) -> float:
         return p
     if p <= knots[0][0]:
         return knots[0][1]
-    for (x0, y0), (x1, y1) in itertools.pairwise(knots):
-        if p <= x1:
-            return y0 if x1 == x0 else y0 + (y1 - y0) * (p - x0) / (x1 - x0)
-    return knots[-1][1]
+    # the first knot at or past p (knots are sorted by their first value)
+    after = bisect.bisect_left(knots, p, 1, key=_first)
+    if after == len(knots):
+        return knots[-1][1]
+    (x0, y0), (x1, y1) = knots[after - 1], knots[after]
+    return y0 if x1 == x0 else y0 + (y1 - y0) * (p - x0) / (x1 - x0)

@@ -1,6 +1,7 @@
 """The learned scorer: exact incremental scoring, safe loading, training and PAN12."""
 
 import gzip
+import itertools
 import json
 import time
 from dataclasses import replace
@@ -197,3 +198,22 @@ def test_the_text_contribution_is_the_sum_of_the_weights_of_the_text_features() 
         text = normalize(line)
         expected = sum(weights.get(feature, 0) for feature in text_features(text))
         assert SCORER.text_contribution(text) == expected, line
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.floats(0, 1), st.sampled_from([x for x, _ in SCORER.weights.calibration])))
+def test_calibration_interpolates_between_the_knots_around_the_probability(p: float) -> None:
+    from bot.scoring.model import calibrate
+
+    knots = SCORER.weights.calibration
+    if p <= knots[0][0]:
+        expected = knots[0][1]
+    else:  # the first pair of knots whose right end is at or past p, found by scanning
+        pairs = list(itertools.pairwise(knots))
+        found = [(a, b) for a, b in pairs if p <= b[0]]
+        if not found:
+            expected = knots[-1][1]
+        else:
+            (x0, y0), (x1, y1) = found[0]
+            expected = y0 if x1 == x0 else y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+    assert calibrate(p, knots) == expected
