@@ -156,12 +156,14 @@ class Engine:
         if conversation.state.holds(message.message_id):
             return None  # a platform redelivered it, or a replay repeats it
         with metrics.scoring(key.platform):
+            added = 0
             for line in (*route.opening, message):
                 if not conversation.state.holds(line.message_id):
                     self._observe(conversation, line)
                     self._unwritten.append(StoredMessage(str(key), line))
+                    added += 1
             score = step.assess(
-                self.scorer, self.policy, self.tracker, key, conversation.state, message
+                self.scorer, self.policy, self.tracker, key, conversation.state, message, added
             )
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):

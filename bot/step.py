@@ -35,17 +35,19 @@ def assess(
     key: ConversationKey,
     state: ConversationState,
     message: Message,
+    added: int = 1,
 ) -> Score:
-    """The conversation's score after ``message`` (already observed), and note whom
-    its author used a tactic on, for the reach of later scores."""
+    """The conversation's score after ``message`` (already observed, the last of the
+    ``added`` lines just observed: the opening lines its route carried, then itself),
+    and note whom the authors of those lines used a tactic on, for the reach of later
+    scores."""
     reach = {
         author: tracker.reach(key.platform, key.space_id, author, message.ts)
         for author in state.authors
     }
     risk = scorer.risk(state, reach)
-    last = state.observations[-1] if state.observations else None
-    author = message.author.user_id
-    if last is not None and last.author_id == author and last.hits:
+    recent = state.observations[-added:] if added else []
+    for author in dict.fromkeys(o.author_id for o in recent if o.hits):
         others = [a for a in state.authors if a != author]
         tracker.note_contact(key, author, others, message.ts)
     return Score(

@@ -55,13 +55,15 @@ class LiveGrouping:
         seen = self._seen[key]
         if message.message_id in seen:
             return None
+        added = 0
         for line in (*route.opening, message):
             if line.message_id in seen:
                 continue
             for old in step.observe(self.scorer, state, line, self.window_age):
                 seen.discard(old.message_id)
             seen.add(line.message_id)
-        score = step.assess(self.scorer, self.policy, self.tracker, key, state, message)
+            added += 1
+        score = step.assess(self.scorer, self.policy, self.tracker, key, state, message, added)
         return key, score
 
     def alerts(self, key: ConversationKey, score: Score) -> bool:

@@ -133,6 +133,18 @@ async def test_a_line_addressed_to_no_one_is_evidence_in_the_pair_it_opens(tmp_p
     assert fresh.scorer.risk(rebuilt.state) == first.scorer.risk(live.state)
 
 
+async def test_a_tactic_in_a_carried_opening_line_counts_toward_its_authors_reach(
+    tmp_path: Path,
+) -> None:
+    """u1 asks the room for a 13-year-old; u2's answer forms the pair and carries that
+    line in: u1 used a tactic on u2, though u1's own message came first."""
+    talk = [(ADULT, "anyone here 13? how old r u all"), (CHILD, "me lol")]
+    messages = [message(author, text, at=20.0 * i) for i, (author, text) in enumerate(talk)]
+    engine, _ = await run_engine(make_settings(tmp_path), tmp_path / "wk.db", messages)
+    assert engine.tracker.reach("console", "s1", "u1", messages[-1].ts) == 1
+    assert engine.tracker.reach("console", "s1", "u2", messages[-1].ts) == 0
+
+
 async def test_upgrade_updates_the_case_instead_of_opening_another(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     store = sqlite_store(tmp_path / "wk.db")
