@@ -156,14 +156,12 @@ class Engine:
         if conversation.state.holds(message.message_id):
             return None  # a platform redelivered it, or a replay repeats it
         with metrics.scoring(key.platform):
-            added = 0
-            for line in (*route.opening, message):
-                if not conversation.state.holds(line.message_id):
-                    self._observe(conversation, line)
-                    self._unwritten.append(StoredMessage(str(key), line))
-                    added += 1
+            added = step.join(self.scorer, conversation.state, route, message, self.window_age)
+            for line in added:
+                self._note_author(conversation, line)
+                self._unwritten.append(StoredMessage(str(key), line))
             score = step.assess(
-                self.scorer, self.policy, self.tracker, key, conversation.state, message, added
+                self.scorer, self.policy, self.tracker, key, conversation.state, message, len(added)
             )
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
@@ -171,11 +169,17 @@ class Engine:
         return None
 
     def _observe(self, conversation: _Conversation, message: Message) -> None:
+        self._note_author(conversation, message)
+        step.observe(self.scorer, conversation.state, message, self.window_age)
+
+    @staticmethod
+    def _note_author(conversation: _Conversation, message: Message) -> None:
+        """Remember who wrote ``message`` as the case will name them (the latest age band
+        and display name the platform gave)."""
         author = message.author
         known = conversation.participants.get(author.user_id)
         if known is None or (author.age_band is not AgeBand.UNKNOWN) or author.display_name:
             conversation.participants[author.user_id] = author
-        step.observe(self.scorer, conversation.state, message, self.window_age)
 
     def hold(self, key: ConversationKey, message: Message) -> None:
         """Add a message to its conversation's state in memory only: no score, no

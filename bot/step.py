@@ -15,17 +15,29 @@ from datetime import timedelta
 from bot.models import ConversationKey, Message, Score
 from bot.policy import Policy
 from bot.scoring.base import Scorer
-from bot.scoring.state import ConversationState, Observation
-from bot.tracker import Tracker
+from bot.scoring.state import ConversationState
+from bot.tracker import Route, Tracker
 
 
 def observe(
     scorer: Scorer, state: ConversationState, message: Message, window_age: timedelta
-) -> list[Observation]:
-    """Add ``message`` to ``state``; returns the observations that left the window."""
-    observation = scorer.observe(message, state)
-    evicted = state.add(observation, message.author.age_band)
-    return evicted + state.evict_before(message.ts - window_age)
+) -> None:
+    """Add ``message`` to ``state``, dropping what the window's size and age leave out."""
+    state.add(scorer.observe(message, state), message.author.age_band)
+    state.evict_before(message.ts - window_age)
+
+
+def join(
+    scorer: Scorer, state: ConversationState, route: Route, message: Message, window_age: timedelta
+) -> list[Message]:
+    """Add ``message`` (not in the window yet) to ``state``, after the opening lines its
+    route carries that the window does not hold; returns the lines added, in order."""
+    added = []
+    for line in (*route.opening, message):
+        if not state.holds(line.message_id):
+            observe(scorer, state, line, window_age)
+            added.append(line)
+    return added
 
 
 def assess(

@@ -36,7 +36,6 @@ class LiveGrouping:
         self.window_messages = settings.storage.window_messages
         self.window_age = timedelta(days=settings.storage.window_days)
         self._states: dict[ConversationKey, ConversationState] = {}
-        self._seen: dict[ConversationKey, set[str]] = {}
 
     def feed(self, message: Message) -> tuple[ConversationKey, Score] | None:
         """The conversation ``message`` joins and its score after it (with the lines it
@@ -51,19 +50,10 @@ class LiveGrouping:
         state = self._states.get(key)
         if state is None:
             state = self._states[key] = ConversationState(max_messages=self.window_messages)
-            self._seen[key] = set()
-        seen = self._seen[key]
-        if message.message_id in seen:
+        if state.holds(message.message_id):
             return None
-        added = 0
-        for line in (*route.opening, message):
-            if line.message_id in seen:
-                continue
-            for old in step.observe(self.scorer, state, line, self.window_age):
-                seen.discard(old.message_id)
-            seen.add(line.message_id)
-            added += 1
-        score = step.assess(self.scorer, self.policy, self.tracker, key, state, message, added)
+        added = step.join(self.scorer, state, route, message, self.window_age)
+        score = step.assess(self.scorer, self.policy, self.tracker, key, state, message, len(added))
         return key, score
 
     def alerts(self, key: ConversationKey, score: Score) -> bool:
