@@ -92,6 +92,8 @@ class Engine:
         self._case_mark: int | None = None
         """The store's case changes seen so far (``SqlStore.case_changes``)."""
         self._case_synced = 0.0
+        self._own_entries: set[int] = set()
+        """Audit entries of the case changes this engine wrote and not yet synced past."""
 
     # -- messages ----------------------------------------------------------------------
 
@@ -219,7 +221,7 @@ class Engine:
         evidence = self._evidence(conversation, score)
         participants = list(conversation.participants.values())
         if verdict in (Verdict.NEW, Verdict.NEW_IN_DIGEST):
-            case = await self.store.create_case(
+            written = await self.store.open_case(
                 NewCase(
                     platform=key.platform,
                     space_id=key.space_id,
@@ -234,10 +236,10 @@ class Engine:
                 ),
                 delivery_kind="post" if verdict is Verdict.NEW else "digest",
             )
-            log.info("case %d opened (%s, %s)", case.number, score.level, key.platform)
+            log.info("case %d opened (%s, %s)", written.case.number, score.level, key.platform)
         else:
             assert conversation.case is not None
-            await self.store.update_case_risk(
+            written = await self.store.update_case_risk(
                 conversation.case.id,
                 score.level,
                 score.probability,
@@ -245,9 +247,10 @@ class Engine:
                 evidence,
                 participants,
             )
-            case = await self.store.get_case(conversation.case.id)
-            assert case is not None
-        conversation.case = case
+        # The case as written is the conversation's case: the next sync need not read
+        # it back (its entry is left out), only changes made elsewhere.
+        self._own_entries.add(written.entry)
+        case = conversation.case = written.case
         self.delivery_wakeup.set()
         return case
 
@@ -258,8 +261,9 @@ class Engine:
         recent = time.monotonic() - self._case_synced < CASE_SYNC_SECONDS
         if not force and self._case_mark is not None and recent:
             return False
-        changes = await self.store.case_changes(self._case_mark)
+        changes = await self.store.case_changes(self._case_mark, self._own_entries)
         self._case_mark, self._case_synced = changes.mark, time.monotonic()
+        self._own_entries = {entry for entry in self._own_entries if entry > changes.mark}
         if changes.conversations is None:
             changed = list(self._hot.values())
         else:

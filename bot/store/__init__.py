@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 from bot.config import StorageConfig
 from bot.store.auditkey import KEY_FILE
 from bot.store.base import StoreUnusableError
-from bot.store.sql import NewCase, SqlStore
+from bot.store.sql import CaseWrite, NewCase, SqlStore
 from bot.store.sqlite import sqlite_store
 
-__all__ = ["NewCase", "SqlStore", "store_for"]
+__all__ = ["CaseWrite", "NewCase", "SqlStore", "store_for"]
 
 
 def store_for(config: StorageConfig) -> SqlStore:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -68,18 +69,33 @@ def audit_hash(
     return hmac.new(key, material, hashlib.sha256).hexdigest()
 
 
+DECISION_CONTENT = "action, actor_id, actor_name, at, reason"
+LAST_HASH = "SELECT hash FROM audit ORDER BY id DESC LIMIT 1"
+
+
+_REAL_CONTENT = [n for n, c in enumerate(CASE_CONTENT.split(", ")) if c in ("score", "created_at")]
+
+
+def content_digest(content: Sequence[Any], decisions: Sequence[Sequence[Any]]) -> str:
+    """The hash of a case's ``CASE_CONTENT`` values and its decisions'
+    ``DECISION_CONTENT`` values, as a ``SELECT`` reads them back. (SQLite's
+    ``RETURNING`` gives a whole number in a floating-point column as an integer.)"""
+    values = list(content)
+    for n in _REAL_CONTENT:
+        values[n] = float(values[n])
+    material = [values, [list(d) for d in decisions]]
+    return hashlib.sha256(codec.dumps(material).encode()).hexdigest()
+
+
 async def case_digest(db: Driver, case_id: int) -> str | None:
     """The hash of a case's content and decisions as stored now (None: no such case)."""
     rows = await db.fetch(f"SELECT {CASE_CONTENT} FROM cases WHERE id = ?", (case_id,))
     if not rows:
         return None
     decisions = await db.fetch(
-        "SELECT action, actor_id, actor_name, at, reason FROM decisions WHERE case_id = ? "
-        "ORDER BY id",
-        (case_id,),
+        f"SELECT {DECISION_CONTENT} FROM decisions WHERE case_id = ? ORDER BY id", (case_id,)
     )
-    content = [list(rows[0]), [list(d) for d in decisions]]
-    return hashlib.sha256(codec.dumps(content).encode()).hexdigest()
+    return content_digest(rows[0], decisions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,19 +148,26 @@ class AuditLog:
         actor: str,
         detail: dict[str, Any],
         case_id: int | None = None,
-    ) -> None:
+    ) -> int:
         """Append an entry; with ``case_id``, it records the case's content hash."""
         if case_id is not None:
             detail = {**detail, "case_id": case_id, "case_sha256": await case_digest(tx, case_id)}
         # With several processes (PostgreSQL) two appends must not read the same last
         # hash: the driver serialises them until this transaction ends.
         await tx.serialise("audit")
-        rows = await tx.fetch("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
-        prev = rows[0][0] if rows else GENESIS_HASH
+        rows = await tx.fetch(LAST_HASH)
+        return await self._append(tx, rows[0][0] if rows else GENESIS_HASH, kind, actor, detail)
+
+    async def _append(
+        self, tx: Driver, prev: str, kind: str, actor: str, detail: dict[str, Any]
+    ) -> int:
+        """Append an entry after ``prev``, the chain's last hash as read in ``tx`` after
+        ``tx.serialise("audit")``; returns the entry's id. For a transaction that read
+        the last hash along with something else it needed (one statement less)."""
         at = to_epoch(utcnow())
         body = codec.dumps(detail)
         key = self.audit_key.secret if self.audit_key is not None else None
-        await tx.insert(
+        return await tx.insert(
             "INSERT INTO audit (at, kind, actor, detail, prev_hash, hash, keyed) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -159,7 +182,7 @@ class AuditLog:
         )
 
     async def audit_head(self) -> str:
-        rows = await self.driver.fetch("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
+        rows = await self.driver.fetch(LAST_HASH)
         return str(rows[0][0]) if rows else GENESIS_HASH
 
     async def audit_entries(

@@ -122,18 +122,20 @@ class DeliveryQueries:
     async def _enqueue(
         self, tx: Driver, case_id: int, platform: str, space_id: str, kind: str, now: float
     ) -> None:
+        columns = "case_id, platform, space_id, kind, next_attempt_at, created_at"
         if kind == "update":
             # An update not yet claimed will render the case as it is when it runs, so
             # one is enough; one already being sent may have rendered an older state.
-            waiting = await tx.fetch(
-                "SELECT id FROM outbox WHERE case_id = ? AND kind = 'update' AND state = 'pending'",
-                (case_id,),
+            await tx.execute(
+                f"INSERT INTO outbox ({columns}) SELECT CAST(? AS INTEGER), ?, ?, ?, "
+                "CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION) WHERE NOT EXISTS "
+                "(SELECT 1 FROM outbox WHERE case_id = ? AND kind = 'update' "
+                "AND state = 'pending')",
+                (case_id, platform, space_id, kind, now, now, case_id),
             )
-            if waiting:
-                return
-        await tx.insert(
-            "INSERT INTO outbox (case_id, platform, space_id, kind, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            return
+        await tx.execute(
+            f"INSERT INTO outbox ({columns}) VALUES (?, ?, ?, ?, ?, ?)",
             (case_id, platform, space_id, kind, now, now),
         )
 

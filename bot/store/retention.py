@@ -96,6 +96,7 @@ class RetentionQueries(AuditLog):
         t = to_epoch(now)
         counts = PurgeCounts()
         async with self.driver.transaction() as tx:
+            await tx.serialise("audit")  # before any case's row: see ``update_case_risk``
             await self._purge_cases(tx, t, t - case_retention_days * 86400, counts)
             await self._purge_windows(tx, t, t - window_days * 86400, keep_messages, counts)
             if audit_always or counts.messages or counts.conversations or counts.cases:
@@ -195,6 +196,7 @@ class RetentionQueries(AuditLog):
         t = to_epoch(now)
         counts = ForgetCounts()
         async with self.driver.transaction() as tx:
+            await tx.serialise("audit")  # before any case's row: see ``update_case_risk``
             held_rows = await tx.fetch(
                 "SELECT id, number, platform, space_id, state, hold_until, conversation "
                 "FROM cases WHERE platform = ? AND hold_until > ? ORDER BY id",

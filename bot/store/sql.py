@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,14 @@ from bot.models import (
     Signal,
 )
 from bot.store import codec, schema
-from bot.store.audit import GENESIS_HASH, AuditEntry, audit_hash
+from bot.store.audit import (
+    CASE_CONTENT,
+    GENESIS_HASH,
+    LAST_HASH,
+    AuditEntry,
+    audit_hash,
+    content_digest,
+)
 from bot.store.base import Driver
 from bot.store.casework import CaseworkQueries
 from bot.store.delivery import Claim, DeliveryQueries
@@ -33,6 +40,7 @@ __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
     "CaseChanges",
+    "CaseWrite",
     "Claim",
     "NewCase",
     "SqlStore",
@@ -40,6 +48,21 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseWrite:
+    """A case as a change left it, and the audit entry that recorded the change (so the
+    writer can tell its own changes from other processes' in ``case_changes``)."""
+
+    case: Case
+    entry: int
+
+
+DECISIONS = (
+    "SELECT case_id, action, actor_id, actor_name, at, reason FROM decisions "
+    "WHERE case_id = ? ORDER BY id"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,18 +163,36 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
     # -- cases -------------------------------------------------------------------------
 
     async def create_case(self, new: NewCase, delivery_kind: str = "post") -> Case:
-        """Store a case and its delivery job together: nothing is shown before it is kept."""
+        """Store a case and its delivery job together: nothing is shown before it is kept.
+        Returns it as ``get_case`` does (with the suspect's earlier cases)."""
+        written = await self.open_case(new, delivery_kind)
+        case = await self.get_case(written.case.id)
+        assert case is not None
+        return case
+
+    async def open_case(self, new: NewCase, delivery_kind: str = "post") -> CaseWrite:
+        """Store a case, its delivery job and its audit entry in one transaction; returns
+        the case as stored (without ``history``) and the entry.
+
+        Five statements: the audit lock, the case's number and the chain's last hash
+        (one query), the case, the job, the entry. The entry's content hash is computed
+        from what is written (a new case has no decisions), not read back."""
         now = to_epoch(utcnow())
+        score = float(new.score)
+        participants = codec.encode_participants(new.participants)
+        signals = codec.encode_signals(new.signals)
+        evidence = codec.encode_evidence(new.evidence)
+        state = CaseState.OPEN.value
         async with self.driver.transaction() as tx:
-            # Taken now rather than at the audit entry below, the audit lock also makes
-            # processes number a space's cases one at a time (PostgreSQL).
+            # Taken before anything is read: the audit lock also makes processes number
+            # a space's cases one at a time (PostgreSQL).
             await tx.serialise("audit")
             rows = await tx.fetch(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM cases "
-                "WHERE platform = ? AND space_id = ?",
+                "SELECT (SELECT COALESCE(MAX(number), 0) + 1 FROM cases "
+                f"WHERE platform = ? AND space_id = ?), ({LAST_HASH})",
                 (new.platform, new.space_id),
             )
-            number = int(rows[0][0])
+            number, prev = int(rows[0][0]), rows[0][1] or GENESIS_HASH
             case_id = await tx.insert(
                 "INSERT INTO cases (platform, space_id, number, kind, conversation, suspect_id, "
                 "level, score, state, created_at, updated_at, participants, signals, evidence, "
@@ -164,19 +205,36 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
                     new.conversation,
                     new.suspect_id,
                     new.level.value,
-                    new.score,
-                    CaseState.OPEN.value,
+                    score,
+                    state,
                     now,
                     now,
-                    codec.encode_participants(new.participants),
-                    codec.encode_signals(new.signals),
-                    codec.encode_evidence(new.evidence),
+                    participants,
+                    signals,
+                    evidence,
                     new.summary,
                 ),
             )
             await self._enqueue(tx, case_id, new.platform, new.space_id, delivery_kind, now)
-            await self._audit(
+            content = (
+                new.platform,
+                new.space_id,
+                number,
+                new.kind.value,
+                new.conversation,
+                new.suspect_id,
+                new.level.value,
+                score,
+                state,
+                now,
+                participants,
+                signals,
+                evidence,
+                new.summary,
+            )
+            entry = await self._append(
                 tx,
+                prev,
                 "case_opened",
                 "watchkeeper",
                 {
@@ -186,12 +244,11 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
                     "number": number,
                     "kind": new.kind.value,
                     "level": new.level.value,
+                    "case_sha256": content_digest(content, []),
                 },
-                case_id=case_id,
             )
-        case = await self.get_case(case_id)
-        assert case is not None
-        return case
+        row = (case_id, number, *content[:2], *content[3:10], now, *content[10:], None, None)
+        return CaseWrite(codec.case_from_row(row, []), entry)
 
     async def update_case_risk(
         self,
@@ -201,16 +258,27 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         signals: Sequence[Signal],
         evidence: Sequence[EvidenceRef],
         participants: Sequence[Participant],
-    ) -> None:
-        """Refresh a case with the latest risk and re-render its posted alert in place."""
+    ) -> CaseWrite:
+        """Refresh a case with the latest risk and re-render its posted alert in place;
+        returns the case as updated (without ``history``) and the audit entry.
+
+        Five statements, six if the case has decisions: the audit lock, the update (which
+        returns the case, how many decisions it has and the chain's last hash), its
+        decisions if any, the alert's refresh job (unless one is waiting), the entry."""
         now = to_epoch(utcnow())
         async with self.driver.transaction() as tx:
+            # The audit lock before the case's row, as every transaction that takes both
+            # does (no two of them can wait for each other); and before the last hash is
+            # read (PostgreSQL reads what committed before the statement began).
+            await tx.serialise("audit")
             rows = await tx.fetch(
                 "UPDATE cases SET level = ?, score = ?, signals = ?, evidence = ?, "
-                "participants = ?, updated_at = ? WHERE id = ? RETURNING platform, space_id",
+                f"participants = ?, updated_at = ? WHERE id = ? RETURNING {codec.CASE_COLUMNS}, "
+                f"{CASE_CONTENT}, (SELECT COUNT(*) FROM decisions WHERE case_id = cases.id), "
+                f"({LAST_HASH})",
                 (
                     level.value,
-                    score,
+                    float(score),
                     codec.encode_signals(signals),
                     codec.encode_evidence(evidence),
                     codec.encode_participants(participants),
@@ -218,15 +286,24 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
                     case_id,
                 ),
             )
-            platform, space_id = rows[0]
-            await self._enqueue(tx, case_id, platform, space_id, "update", now)
-            await self._audit(
+            if not rows:
+                raise KeyError(case_id)
+            row = rows[0]
+            width = len(codec.CASE_COLUMNS.split(","))
+            case_row, content = row[:width], row[width:-2]
+            decided, prev = int(row[-2]), row[-1] or GENESIS_HASH
+            decisions = await tx.fetch(DECISIONS, (case_id,)) if decided else []
+            await self._enqueue(tx, case_id, case_row[2], case_row[3], "update", now)
+            digest = content_digest(content, [d[1:] for d in decisions])
+            entry = await self._append(
                 tx,
+                prev,
                 "case_updated",
                 "watchkeeper",
-                {"level": level.value},
-                case_id=case_id,
+                {"level": level.value, "case_id": case_id, "case_sha256": digest},
             )
+        case = codec.case_from_row(case_row, [codec.decision_from_row(d) for d in decisions])
+        return CaseWrite(case, entry)
 
     async def get_case(self, case_id: int) -> Case | None:
         """The case, its decisions, and the suspect's earlier cases in its space."""
@@ -283,9 +360,10 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         )
         return await self._with_decisions(rows[0]) if rows else None
 
-    async def case_changes(self, since: int | None) -> CaseChanges:
+    async def case_changes(self, since: int | None, own: Collection[int] = ()) -> CaseChanges:
         """The conversations whose cases changed after audit entry ``since`` (None: only
-        the mark to ask from next time).
+        the mark to ask from next time), leaving out the changes recorded by the entries
+        ``own`` (the caller's own writes, whose result it already holds).
 
         Every change to a case (opened, updated, decided, scrubbed, deleted) writes an
         audit entry in the same transaction, and entries are numbered in commit order:
@@ -302,7 +380,9 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         if not rows:
             return CaseChanges(since, frozenset())
         mark = int(rows[-1][0])
-        case_ids = {json.loads(detail).get("case_id") for _, detail in rows}
+        case_ids = {json.loads(detail).get("case_id") for id_, detail in rows if id_ not in own}
+        if not case_ids:
+            return CaseChanges(mark, frozenset())
         if None in case_ids or len(case_ids) > CHANGES_LOOKED_UP:
             # A purge, forget or settings change: anything may have changed; or more
             # changes than are worth looking up one by one (a long quiet spell).
@@ -357,6 +437,7 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         over the first."""
         at = to_epoch(decision.at)
         async with self.driver.transaction() as tx:
+            await tx.serialise("audit")  # before the case's row: see ``update_case_risk``
             rows = await tx.fetch(
                 "SELECT platform, space_id, number, state FROM cases WHERE id = ?",
                 (decision.case_id,),
@@ -408,11 +489,7 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         return case
 
     async def _with_decisions(self, row: Sequence[Any]) -> Case:
-        decision_rows = await self.driver.fetch(
-            "SELECT case_id, action, actor_id, actor_name, at, reason FROM decisions "
-            "WHERE case_id = ? ORDER BY id",
-            (row[0],),
-        )
+        decision_rows = await self.driver.fetch(DECISIONS, (row[0],))
         return codec.case_from_row(row, [codec.decision_from_row(r) for r in decision_rows])
 
     # -- per-space settings ------------------------------------------------------------

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from bot.clock import utcnow
 from bot.models import Action, CaseKind, CaseState, Decision, EvidenceRef, Level, Signal
-from bot.store import NewCase, SqlStore
+from bot.store import CaseWrite, NewCase, SqlStore
+from bot.store.audit import case_digest
 from bot.store.base import StoredMessage
 from tests.bot.store.conftest import OpenStore
 from tests.conftest import T0, message, person
@@ -120,6 +121,37 @@ async def test_upgrade_enqueues_an_update(store: SqlStore) -> None:
     assert refreshed is not None and refreshed.level is Level.CRITICAL
     jobs = await store.due_deliveries(utcnow() + timedelta(seconds=1), limit=10)
     assert [j.kind for j in jobs] == ["post", "update"]
+
+
+async def as_stored(store: SqlStore, written: CaseWrite) -> None:
+    """The case returned is the one ``get_case`` reads (but for the suspect's earlier
+    cases), and the entry's content hash is that of the case as stored."""
+    stored = await store.get_case(written.case.id)
+    assert stored is not None
+    stored.history = []
+    assert written.case == stored
+    (entry,) = [e for e in await store.audit_entries() if e.id == written.entry]
+    assert entry.detail["case_id"] == written.case.id
+    assert entry.detail["case_sha256"] == await case_digest(store.driver, written.case.id)
+
+
+async def test_a_case_change_is_recorded_as_it_reads_back(store: SqlStore) -> None:
+    """Opening and updating a case hash its content from what they write, not from a
+    read-back, with and without decisions on the case; ``audit verify`` agrees."""
+    opened = await store.open_case(new_case())
+    await as_stored(store, opened)
+    assert opened.case.number == 1 and opened.case.state is CaseState.OPEN
+    signals = [Signal("photo_request", 2.5, "m2", "send me a pic", "u1")]
+    updated = await store.update_case_risk(opened.case.id, Level.CRITICAL, 0.97, signals, [], [])
+    await as_stored(store, updated)
+    assert updated.entry > opened.entry and updated.case.level is Level.CRITICAL
+    note = Decision(opened.case.id, Action.NOTE, "mod1", "Mod", utcnow(), "watching")
+    await store.record_decision(note, hold_days=365)
+    # An integer score is stored, and hashed, as the float it reads back as.
+    updated = await store.update_case_risk(opened.case.id, Level.HIGH, 1, [], [], [ADULT])
+    await as_stored(store, updated)
+    assert [d.reason for d in updated.case.decisions] == ["watching"]
+    assert (await store.verify_all()).problems == []
 
 
 async def test_audit_chain_holds_under_concurrent_writers(open_store: OpenStore) -> None:

@@ -18,7 +18,7 @@ from bot import engine as engine_module
 from bot.clock import utcnow
 from bot.engine import Engine
 from bot.inbox import InboxConsumer
-from bot.models import Action, CaseState, ConversationKey, Message, Participant
+from bot.models import Action, CaseState, ConversationKey, Decision, Level, Message, Participant
 from bot.scoring.rules import RuleScorer
 from bot.store import SqlStore, sql
 from bot.store import inbox as queue
@@ -211,6 +211,53 @@ async def test_a_dismissal_in_another_process_is_respected(
     (after,) = await first.list_cases()
     assert after.state is CaseState.DISMISSED and after.signals == case.signals
     assert await first.audit_count() == entries
+
+
+async def test_a_case_change_reads_only_what_changed_elsewhere(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    """Once the engine knows a conversation's case, changing it costs one read of the
+    changes made elsewhere and the change's own transaction: the engine reads back
+    neither the case it just wrote nor the cases its own audit entries name."""
+    engine = engine_on(store, tmp_path)
+    log = await statement_log(store)
+    changes: list[list[str]] = []
+    for m in approach("a", 0):
+        log.clear()
+        if await engine.ingest(m) is not None:
+            # What the case change sent, without the window write that follows it.
+            changes.append([s for s in log if "INSERT INTO messages" not in s])
+    assert len(changes) >= 3  # opened, then refreshed as new signs appear
+    for statements in changes[1:]:
+        reads = [s for s in statements if s.startswith("SELECT") and "pg_advisory" not in s]
+        assert len(reads) == 1 and "FROM audit WHERE id > " in reads[0], statements
+        if isinstance(store.driver, PostgresDriver):
+            # Begin, the audit lock, the update, the alert's job, the entry, commit.
+            assert len(statements) == 7, statements
+
+
+async def test_concurrent_decisions_and_risk_updates_do_not_deadlock(
+    open_store: OpenStore,
+) -> None:
+    """A risk update (one process) and moderators' notes (another) on one case, at
+    once and many times: both take the audit lock before the case's row, so neither
+    waits for the other in a cycle (PostgreSQL would abort one with a deadlock)."""
+    first, second = await open_store(), await open_store()
+    case = (await first.open_case(new_case("s:1"))).case
+
+    async def updates() -> None:
+        for n in range(20):
+            await first.update_case_risk(case.id, Level.HIGH, 0.5 + n / 100, [], [], [])
+
+    async def notes() -> None:
+        for n in range(20):
+            note = Decision(case.id, Action.NOTE, "mod-1", "Mod", utcnow(), f"note {n}")
+            await second.record_decision(note, hold_days=1)
+
+    await asyncio.wait_for(asyncio.gather(updates(), notes()), timeout=60)
+    stored = await first.get_case(case.id)
+    assert stored is not None and len(stored.decisions) == 20
+    assert (await first.verify_all()).problems == []
 
 
 async def test_a_close_in_another_process_is_seen_within_the_sync_interval(
