@@ -77,6 +77,9 @@ class InboxConsumer:
         self.orphan_after = timedelta(seconds=orphan_after)
         self.clock = clock
         self.wakeup = asyncio.Event()
+        self.accepted = queue.Accepted()
+        """What this process put in the inbox (``queue.put(..., consumer.accepted)``):
+        taken back without decoding."""
         self._hints: set[Space] = set()
         self._leases: dict[Space, tuple[int, datetime]] = {}
         """Spaces held: the lease generation and when it runs out."""
@@ -154,7 +157,9 @@ class InboxConsumer:
                     await self._hold(space, now)
         if not self._leases or self._stopping:
             return 0
-        batch = await queue.take(self.store, self.owner, now, self.lease_seconds / 2, self.batch)
+        batch = await queue.take(
+            self.store, self.owner, now, self.lease_seconds / 2, self.batch, self.accepted
+        )
         for space, generation in batch.generations.items():
             await self._adopt(space, generation)
         poisoned: list[queue.Taken] = []

@@ -82,7 +82,7 @@ class IngestApi:
             raise ApiError(403, f"this key may not post to space {refused[0]!r}", "forbidden_space")
         if len(messages) > 1:
             self.limiter.charge(key.key_id, len(messages) - 1, key.rate_limit)
-        await queue.put(self.store, messages, utcnow())
+        await queue.put(self.store, messages, utcnow(), self.consumer.accepted)
         self.consumer.notify({(m.platform, m.space_id) for m in messages})
         return web.json_response({"accepted": len(messages)}, status=202)
 

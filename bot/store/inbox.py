@@ -14,6 +14,7 @@ knows its memory of that space is stale.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,19 +115,75 @@ class Taken:
         )
 
 
-def _taken(id_: int, platform: str, space_id: str, body: str, received_at: float) -> Taken:
-    try:
-        message = decode(body)
-    except ValueError as exc:
-        return Taken(id_, platform, space_id, body, received_at, None, f"unreadable: {exc}")
+class Accepted:
+    """The messages this process put in the inbox, by the body stored for each: when
+    it takes them back to score them it need not decode them again (``decode`` is most
+    of what taking a batch costs the process). For messages read by the message codec
+    (the HTTP API's), which ``decode`` gives back equal. Bounded: the oldest are let go
+    first (their space may be scored by another process); a message not found here is
+    decoded from its body, as one accepted by another process is."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self._by_body: OrderedDict[str, Message] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._by_body)
+
+    def keep(self, body: str, message: Message) -> None:
+        self._by_body[body] = message
+        if len(self._by_body) > self.limit:
+            self._by_body.popitem(last=False)
+
+    def pop(self, body: str) -> Message | None:
+        return self._by_body.pop(body, None)
+
+
+def _taken(
+    id_: int,
+    platform: str,
+    space_id: str,
+    body: str,
+    received_at: float,
+    accepted: Accepted | None,
+) -> Taken:
+    message = accepted.pop(body) if accepted is not None else None
+    if message is None:
+        try:
+            message = decode(body)
+        except ValueError as exc:
+            return Taken(id_, platform, space_id, body, received_at, None, f"unreadable: {exc}")
     return Taken(id_, platform, space_id, body, received_at, message)
 
 
-async def put(store: SqlStore, messages: Sequence[Message], now: datetime) -> None:
-    """Keep accepted messages, in order, in one statement batch (atomic)."""
+PUT_POSTGRES = (
+    "INSERT INTO inbox (platform, space_id, body, received_at) SELECT p, s, b, ?::float8 "
+    "FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS m(p, s, b, n) ORDER BY n"
+)
+"""All of a request's messages in one statement (the rows travel as arrays); ids in
+the order given, which is the order a space's messages are scored in."""
+
+
+async def put(
+    store: SqlStore, messages: Sequence[Message], now: datetime, accepted: Accepted | None = None
+) -> None:
+    """Keep accepted messages, in order, atomically (one statement on PostgreSQL);
+    ``accepted``: remember them there, to be scored without decoding them again."""
+    bodies = [encode(m) for m in messages]
+    if accepted is not None:
+        for body, message in zip(bodies, messages, strict=True):
+            accepted.keep(body, message)
+    if store.driver.dialect == "postgresql":
+        platforms, spaces = [m.platform for m in messages], [m.space_id for m in messages]
+        await store.driver.execute(PUT_POSTGRES, (to_epoch(now), platforms, spaces, bodies))
+        return
+    received = to_epoch(now)
     await store.driver.executemany(
         "INSERT INTO inbox (platform, space_id, body, received_at) VALUES (?, ?, ?, ?)",
-        [(m.platform, m.space_id, encode(m).replace("\x00", ""), to_epoch(now)) for m in messages],
+        [
+            (m.platform, m.space_id, body, received)
+            for m, body in zip(messages, bodies, strict=True)
+        ],
     )
 
 
@@ -160,14 +217,22 @@ TAKE = (
 )
 
 
-async def take(store: SqlStore, owner: str, now: datetime, lease_left: float, limit: int) -> Batch:
+async def take(
+    store: SqlStore,
+    owner: str,
+    now: datetime,
+    lease_left: float,
+    limit: int,
+    accepted: Accepted | None = None,
+) -> Batch:
     """The oldest waiting messages of every space ``owner`` holds with at least
     ``lease_left`` seconds of its lease to run, in arrival order, in one query: the
     store, not the process's memory, says which spaces those are. A message that
-    cannot be read back comes with its ``problem`` instead (to be set aside)."""
+    cannot be read back comes with its ``problem`` instead (to be set aside); one
+    found in ``accepted`` is not decoded again."""
     rows = await store.driver.fetch(TAKE, (owner, to_epoch(now) + lease_left, limit))
     generations = {(p, s): int(g) for _, p, s, _, _, g in rows}
-    taken = [_taken(int(id_), p, s, body, float(t)) for id_, p, s, body, t, _ in rows]
+    taken = [_taken(int(id_), p, s, body, float(t), accepted) for id_, p, s, body, t, _ in rows]
     return Batch(taken, generations)
 
 

@@ -18,10 +18,12 @@ from bot import engine as engine_module
 from bot.clock import utcnow
 from bot.engine import Engine
 from bot.inbox import InboxConsumer
+from bot.messages import decode_message
 from bot.models import Action, CaseState, ConversationKey, Decision, Level, Message, Participant
 from bot.scoring.rules import RuleScorer
 from bot.store import SqlStore, sql
 from bot.store import inbox as queue
+from bot.store.inbox import decode
 from bot.store.postgres import PostgresDriver
 from bot.store.sqlite import SqliteDriver
 from tests.bot.store.conftest import OpenStore
@@ -114,6 +116,57 @@ async def test_a_batch_is_taken_in_one_statement_and_written_in_one(
 
     assert await queue.depth(store) == 0
     await windows_in_order(store, sent)
+
+
+def codec_messages() -> list[Message]:
+    """Messages as the HTTP API reads them (the message codec), every field used."""
+    fields: list[dict[str, object]] = [
+        {"space": "north", "channel": "general", "id": "m1", "author": "u1", "text": "hi 🙂",
+         "ts": "2025-03-01T18:02:11.123456Z", "author_name": "Sam", "age_band": "Minor"},
+        {"space": "north", "channel": 42, "id": 7, "author": "u2", "text": "how old r u?",
+         "ts": 1_740_000_000.123457, "dm": True, "thread": "t1", "reply_to": "m1",
+         "mentions": ["u1", 9], "link": "https://example.invalid/m", "bot": False},
+        {"space": "south", "channel": "c", "id": "m3", "author": "u3", "text": "a\x00b\tc",
+         "ts": "2025-03-01T20:02:11+02:00", "age_band": "adult", "bot": True},
+    ]  # fmt: skip
+    return [decode_message(f, PLATFORM, utcnow()) for f in fields]
+
+
+async def test_messages_accepted_here_are_scored_without_decoding_them_again(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that put a message in the inbox takes back the message it read,
+    not a decoding of the stored body; which is the message decoding gives (another
+    process, which accepted nothing, decodes it). On PostgreSQL a request's messages
+    are put in one statement."""
+    sent = codec_messages()
+    assert [queue.decode(queue.encode(m)) for m in sent] == sent
+    decoded: list[str] = []
+    monkeypatch.setattr(queue, "decode", lambda body: decoded.append(body) or decode(body))
+    now = utcnow()
+    accepted = queue.Accepted()
+    log = await statement_log(store)
+    await queue.put(store, sent, now, accepted)
+    if isinstance(store.driver, PostgresDriver):
+        assert len(log) == 1, log
+    assert len(accepted) == len(sent)
+    for space in ("north", "south"):
+        assert await queue.acquire(store, PLATFORM, space, "me", now, 15) == 1
+
+    here = await queue.take(store, "me", now, 1, 10, accepted)
+    assert [t.message for t in here.taken] == sent and decoded == [] and len(accepted) == 0
+    assert all(t.message is m for t, m in zip(here.taken, sent, strict=True))
+    elsewhere = await queue.take(store, "me", now, 1, 10)
+    assert [t.message for t in elsewhere.taken] == sent and len(decoded) == len(sent)
+
+
+def test_what_was_accepted_is_bounded() -> None:
+    accepted = queue.Accepted(limit=2)
+    sent = codec_messages()
+    for m in sent:
+        accepted.keep(queue.encode(m), m)
+    assert len(accepted) == 2 and accepted.pop(queue.encode(sent[0])) is None
+    assert accepted.pop(queue.encode(sent[2])) is sent[2]
 
 
 async def test_two_consumers_score_every_message_exactly_once(
