@@ -170,18 +170,14 @@ class DeliveryQueries:
                 members = await self._members(tx, head, digest_max)
                 ids = [m.id for m in members]
                 batch = head.id if head.kind == "digest" else None
-                await tx.execute(
+                got = await tx.fetch(
                     "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_until = ?, "
                     f"attempts = attempts + 1, batch_id = ? WHERE id IN ({_marks(len(ids))}) "
-                    "AND (state = 'pending' OR (state = 'sending' AND claimed_until <= ?))",
+                    "AND (state = 'pending' OR (state = 'sending' AND claimed_until <= ?)) "
+                    f"RETURNING {_JOB_COLUMNS}",
                     (token, t + lease_seconds, batch, *ids, t),
                 )
-                got = await tx.fetch(
-                    f"SELECT {_JOB_COLUMNS} FROM outbox WHERE claimed_by = ? "
-                    f"AND id IN ({_marks(len(ids))}) ORDER BY id",
-                    (token, *ids),
-                )
-                rows = [_Row.of(r) for r in got]
+                rows = sorted((_Row.of(r) for r in got), key=lambda row: row.id)
                 if rows and rows[0].id == head.id:
                     # ``attempts`` as it was before this claim: > 0 means "maybe sent".
                     jobs = tuple(r.delivery(r.attempts - 1) for r in rows)
@@ -226,18 +222,21 @@ class DeliveryQueries:
         update job with nothing new to show is not sent again."""
         ids = [job.id for job in claim.jobs]
         payload = json.dumps({"rendered": to_epoch(rendered)} if rendered else {})
+        sent = (
+            "UPDATE outbox SET state = 'sent', sent_at = ?, platform_message_id = ?, "
+            "claimed_until = NULL, last_error = NULL, payload = ? "
+            f"WHERE claimed_by = ? AND state = 'sending' AND id IN ({_marks(len(ids))})"
+        )
+        params = (to_epoch(now), platform_message_id, payload, claim.token, *ids)
+        if claim.kind != "post" or platform_message_id is None:
+            await self.driver.execute(sent, params)  # one statement: no transaction needed
+            return
         async with self.driver.transaction() as tx:
+            await tx.execute(sent, params)
             await tx.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, platform_message_id = ?, "
-                "claimed_until = NULL, last_error = NULL, payload = ? "
-                f"WHERE claimed_by = ? AND state = 'sending' AND id IN ({_marks(len(ids))})",
-                (to_epoch(now), platform_message_id, payload, claim.token, *ids),
+                "UPDATE cases SET platform_message_id = ? WHERE id = ?",
+                (platform_message_id, claim.lead.case_id),
             )
-            if claim.kind == "post" and platform_message_id is not None:
-                await tx.execute(
-                    "UPDATE cases SET platform_message_id = ? WHERE id = ?",
-                    (platform_message_id, claim.lead.case_id),
-                )
 
     async def mark_retry(self, claim: Claim, error: str, next_attempt_at: datetime) -> None:
         """Give the job back, due again at ``next_attempt_at``; a digest keeps its batch."""
