@@ -38,6 +38,7 @@ from bot.scoring.base import Scorer
 from bot.scoring.state import ConversationState
 from bot.store import NewCase, SqlStore
 from bot.store.base import StoredMessage
+from bot.stored import Space, StoredConversations
 from bot.tracker import Route, Tracker
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class Engine:
         self.delivery_wakeup = asyncio.Event()
         """Set whenever a delivery job is stored, so the outbox worker runs at once."""
         self._hot: OrderedDict[ConversationKey, _Conversation] = OrderedDict()
+        self._stored = StoredConversations()
+        """Which conversations the store holds, so that a new one is not looked for."""
         self._unwritten: list[StoredMessage] = []
         self._dirty: dict[ConversationKey, tuple[datetime, Score]] = {}
         self._writing: asyncio.Task[None] | None = None
@@ -161,10 +164,13 @@ class Engine:
             added = step.join(self.scorer, conversation.state, route, message, self.window_age)
             for line in added:
                 self._note_author(conversation, line)
-                self._unwritten.append(StoredMessage(str(key), line))
             score = step.assess(
                 self.scorer, self.policy, self.tracker, key, conversation.state, message, len(added)
             )
+        # Buffered only with the score: every conversation written has its row among the
+        # store's conversations, which is where a space's conversations are listed from.
+        name = str(key)
+        self._unwritten.extend(StoredMessage(name, line) for line in added)
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
             return await self._act_on(conversation, score)
@@ -190,6 +196,7 @@ class Engine:
         if conversation is None:
             state = ConversationState(max_messages=self.window_messages)
             conversation = self._hot[key] = _Conversation(key, state)
+            self._stored.add(key, str(key))
         if not conversation.state.holds(message.message_id):
             self._observe(conversation, message)
 
@@ -297,16 +304,23 @@ class Engine:
 
     async def _load(self, keys: set[ConversationKey]) -> None:
         """Rebuild conversations new to this process from their stored windows (one
-        query), plus what is still buffered: the same observations, so the same score."""
+        query), plus what is still buffered: the same observations, so the same score.
+        Those the store cannot hold (``bot/stored.py``) start empty without a read."""
         if not keys:
             return
+        await self._list({(key.platform, key.space_id) for key in keys})
         names = {str(key): key for key in keys}
-        windows = await self.store.load_windows(list(names), self.window_messages)
+        wanted = {name for name, key in names.items() if self._stored.may_hold(key, name)}
+        windows: dict[str, list[StoredMessage]] = {}
         pending: dict[str, list[Message]] = {}
-        for stored in (*self._in_flight, *self._unwritten):
-            if stored.conversation in names:
-                pending.setdefault(stored.conversation, []).append(stored.message)
+        if wanted:
+            windows = await self.store.load_windows(list(wanted), self.window_messages)
+            for stored in (*self._in_flight, *self._unwritten):
+                if stored.conversation in wanted:
+                    pending.setdefault(stored.conversation, []).append(stored.message)
         for name, key in names.items():
+            if name not in wanted:
+                self._stored.add(key, name)
             conversation = _Conversation(key, ConversationState(max_messages=self.window_messages))
             stored_window = [stored.message for stored in windows.get(name, ())]
             for message in (*stored_window, *pending.get(name, ())):
@@ -315,6 +329,20 @@ class Engine:
             self._hot[key] = conversation
             if len(self._hot) > MAX_HOT_CONVERSATIONS:
                 self._hot.popitem(last=False)
+
+    async def _list(self, spaces: set[Space]) -> None:
+        """List the stored conversations of the spaces not listed yet (one query), with
+        those still being written: all that the store will hold."""
+        unlisted = self._stored.unlisted(spaces)
+        if not unlisted:
+            return
+        names = await self.store.conversation_names(unlisted)
+        for stored in (*self._in_flight, *self._unwritten):
+            space = (stored.message.platform, stored.message.space_id)
+            if space in unlisted:
+                names.setdefault(space, set()).add(stored.conversation)
+        for space in unlisted:
+            self._stored.listed(space, names.get(space, set()))
 
     async def _write_behind(self) -> None:
         """Start writing the buffer while scoring goes on (after the previous batch)."""
@@ -377,6 +405,7 @@ class Engine:
             for key in [k for k in self._hot if (k.platform, k.space_id) == (platform, space_id)]:
                 del self._hot[key]
             self.tracker.forget_space(platform, space_id)
+            self._stored.forget((platform, space_id))
             self.policy.forget_space(platform, space_id)
 
     # -- people ------------------------------------------------------------------------

@@ -187,6 +187,11 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE api_keys ADD COLUMN rate_limit_per_minute INTEGER",
     ],
+    # 8: the engine lists a space's stored conversations when it starts scoring the
+    # space, so that a conversation new to the store is not looked for there
+    [
+        "CREATE INDEX conversations_space ON conversations (platform, space_id)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,13 +3,15 @@
 The engine writes windows behind scoring, a batch at a time (``write_windows``: the
 messages, the conversations' latest scores and the inbox rows they came from, all or
 nothing), and reads the windows of every conversation new to it in one query
-(``load_windows``). On PostgreSQL the whole write is one statement (the rows travel as
-arrays): one round trip however large the batch.
+(``load_windows``), after listing once which conversations a space holds
+(``conversation_names``) so that it never looks for one the store cannot have. On
+PostgreSQL the whole write is one statement (the rows travel as arrays): one round
+trip however large the batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.clock import to_epoch
@@ -21,7 +23,8 @@ MESSAGE_COLUMNS = (
     "author_name, age_band, text, ts, is_dm, reply_to, link"
 )
 LOAD_CHUNK = 500
-"""Conversations per ``load_windows`` query (bounded statement size)."""
+"""Conversations per ``load_windows`` query, spaces per ``conversation_names`` query
+(bounded statement size)."""
 
 
 APPEND = (
@@ -123,6 +126,29 @@ class WindowQueries:
                 stored = message_from_row(row)
                 windows.setdefault(stored.conversation, []).append(stored)
         return windows
+
+    async def conversation_names(
+        self, spaces: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], set[str]]:
+        """The conversations each space (platform, space id) holds in the store: every
+        conversation whose window was written has its latest score beside it, kept as
+        long as any of its messages is. One query per platform and ``LOAD_CHUNK``
+        spaces; a space with none is left out."""
+        by_platform: dict[str, list[str]] = {}
+        for platform, space_id in spaces:
+            by_platform.setdefault(platform, []).append(space_id)
+        names: dict[tuple[str, str], set[str]] = {}
+        for platform, space_ids in by_platform.items():
+            for start in range(0, len(space_ids), LOAD_CHUNK):
+                chunk = space_ids[start : start + LOAD_CHUNK]
+                rows = await self.driver.fetch(
+                    "SELECT space_id, conversation FROM conversations WHERE platform = ? "
+                    f"AND space_id IN ({', '.join('?' * len(chunk))})",
+                    (platform, *chunk),
+                )
+                for space_id, conversation in rows:
+                    names.setdefault((platform, space_id), set()).add(conversation)
+        return names
 
     async def write_windows(
         self,

@@ -3,10 +3,12 @@
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from bot import engine as engine_module
 from bot.config import Settings
 from bot.engine import Engine
 from bot.models import Action, CaseKind, CaseState, ConversationKey
@@ -308,4 +310,55 @@ async def test_held_messages_stay_in_memory_and_are_never_scored_or_stored(
     assert engine.conversations_held == 2
     assert await store.list_cases() == []
     assert await store.load_window(str(key), 50) == []
+    await store.close()
+
+
+async def test_only_conversations_the_store_holds_are_read_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A space's stored conversations are listed once; a conversation new to the store
+    starts without a read. One that left memory (more conversations than it keeps) is
+    rebuilt from its window, written or still buffered, and so is every one after a
+    restart: each time the same observations as if it had stayed in memory."""
+    monkeypatch.setattr(engine_module, "MAX_HOT_CONVERSATIONS", 2)
+    settings = make_settings(tmp_path)
+    store = sqlite_store(tmp_path / "wk.db")
+    await store.open()
+    engine = Engine(settings, store, RuleScorer())
+    statements: list[str] = []
+    await store.driver.db.set_trace_callback(statements.append)
+    sent: dict[str, list[str]] = {}
+
+    async def say(channel: str, text: str = "hi") -> ConversationKey:
+        m = message(ADULT, text, at=len(statements), dm=True, channel=channel)
+        sent.setdefault(channel, []).append(m.message_id)
+        await engine.ingest(m)
+        return ConversationKey.dm("console", "s1", channel)
+
+    def reads() -> int:
+        return sum("FROM messages" in s for s in statements if s.startswith("SELECT"))
+
+    for channel in ("d0", "d1", "d2"):
+        for text in ("hi", "how old r u", "ok"):
+            await say(channel, text)
+    assert sum("FROM conversations" in s for s in statements) == 1 and reads() == 0
+    assert engine.conversations_held == 2  # d0 left memory, its window still buffered
+
+    d0 = await say("d0", "dont tell anyone we talk ok")
+    assert reads() == 1
+    assert [o.message_id for o in engine._hot[d0].state.observations] == sent["d0"]
+    await engine.flush()
+    d1 = await say("d1", "add me on snap")  # left memory when d0 came back; written
+    assert reads() == 2
+    assert [o.message_id for o in engine._hot[d1].state.observations] == sent["d1"]
+    live = {k: engine.scorer.risk(c.state) for k, c in engine._hot.items()}
+    await engine.flush()
+
+    engine = Engine(settings, store, RuleScorer())  # a restart on the same file
+    d2 = await say("d2", "send me a selfie")
+    await say("d3")  # new: not read
+    assert reads() == 3
+    assert [o.message_id for o in engine._hot[d2].state.observations] == sent["d2"]
+    rebuilt = {k: engine.scorer.risk((await engine._conversation(k)).state) for k in live}
+    assert rebuilt == live
     await store.close()
