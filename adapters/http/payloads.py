@@ -57,15 +57,19 @@ class MessageIn(_Strict):
     mentions: Any = None
     link: Any = None
 
-    def to_message(self, received: datetime) -> Message:
-        """The message; ``BadMessage`` names the first field that breaks a rule."""
+    def fields(self) -> dict[str, Any]:
+        """The message's fields, named as the message codec names them."""
         fields = self.model_dump(exclude={"author"})
         fields |= {
             "author": self.author.id,
             "author_name": self.author.name,
             "age_band": self.author.age_band,
         }
-        return decode_message(fields, API_PLATFORM, received)
+        return fields
+
+    def to_message(self, received: datetime) -> Message:
+        """The message; ``BadMessage`` names the first field that breaks a rule."""
+        return decode_message(self.fields(), API_PLATFORM, received)
 
 
 AUTHOR_FIELDS = {"author": "author.id", "author_name": "author.name", "age_band": "author.age_band"}
@@ -74,6 +78,42 @@ AUTHOR_FIELDS = {"author": "author.id", "author_name": "author.name", "age_band"
 
 class Batch(_Strict):
     messages: list[MessageIn] = Field(min_length=1)
+
+
+MESSAGE_KEYS = frozenset(MessageIn.model_fields)
+REQUIRED_KEYS = frozenset(n for n, f in MessageIn.model_fields.items() if f.is_required())
+AUTHOR_KEYS = frozenset(Author.model_fields)
+AUTHOR_REQUIRED = frozenset(n for n, f in Author.model_fields.items() if f.is_required())
+
+
+def _plain_fields(item: Any) -> dict[str, Any] | None:
+    """The codec's fields of a message object whose envelope is what ``MessageIn``
+    accepts as it is (its keys and no others, an author object with an id); None for
+    anything else, which ``MessageIn`` then reads, to say what is wrong. The envelope's
+    values are all ``Any``: pydantic would pass them on unchanged, as this does."""
+    if type(item) is not dict or not REQUIRED_KEYS <= item.keys() <= MESSAGE_KEYS:
+        return None
+    author = item["author"]
+    if type(author) is not dict or not AUTHOR_REQUIRED <= author.keys() <= AUTHOR_KEYS:
+        return None
+    fields = dict(item)
+    fields["author"] = author["id"]
+    fields["author_name"] = author.get("name")
+    fields["age_band"] = author.get("age_band")
+    return fields
+
+
+def _plain_batch(data: Any, batched: bool) -> list[dict[str, Any]] | None:
+    """Every message's fields when the whole body has the plain shape (the common case,
+    read without building a model per message); None when any part has not."""
+    if not batched:
+        fields = _plain_fields(data)
+        return [fields] if fields is not None else None
+    items = data["messages"]
+    if len(data) != 1 or type(items) is not list or not items:
+        return None
+    plain = [_plain_fields(item) for item in items]
+    return None if None in plain else plain  # type: ignore[return-value]
 
 
 class DecisionIn(_Strict):
@@ -144,27 +184,33 @@ def _invalid(exc: ValidationError) -> ApiError:
 def parse_messages(body: bytes, batch_max: int) -> list[Message]:
     """One message object, or ``{"messages": [...]}``, as domain messages."""
     data = parse_json(body)
-    if isinstance(data, dict) and "messages" in data:
-        adapter: TypeAdapter[Any] = TypeAdapter(Batch)
-    else:
-        adapter = TypeAdapter(MessageIn)
-    try:
-        parsed = adapter.validate_python(data)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
-    batched = isinstance(parsed, Batch)
-    items = parsed.messages if batched else [parsed]
+    batched = isinstance(data, dict) and "messages" in data
+    items = _plain_batch(data, batched)
+    if items is None:
+        items = [item.fields() for item in _validated(data, batched)]
     if len(items) > batch_max:
         raise ApiError(422, f"at most {batch_max} messages per request", "batch_too_large")
     now = utcnow()
     where = "messages.{}." if batched else ""
-    return [_message(item, now, where.format(i)) for i, item in enumerate(items)]
+    return [_message(fields, now, where.format(i)) for i, fields in enumerate(items)]
 
 
-def _message(item: MessageIn, received: datetime, where: str) -> Message:
-    """``item`` as a message, or a 422 naming its path in the body (``where``)."""
+BATCH: TypeAdapter[Batch] = TypeAdapter(Batch)
+ONE: TypeAdapter[MessageIn] = TypeAdapter(MessageIn)
+
+
+def _validated(data: Any, batched: bool) -> list[MessageIn]:
+    """The envelope read by pydantic: a 422 naming every part that is wrong."""
     try:
-        return item.to_message(received)
+        return BATCH.validate_python(data).messages if batched else [ONE.validate_python(data)]
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+def _message(fields: dict[str, Any], received: datetime, where: str) -> Message:
+    """A message's fields as a message, or a 422 naming its path in the body (``where``)."""
+    try:
+        return decode_message(fields, API_PLATFORM, received)
     except BadMessage as exc:
         field = where + AUTHOR_FIELDS.get(exc.field, exc.field)
         message = f"{where[:-1]}: {exc}" if where else str(exc)
