@@ -81,11 +81,14 @@ def riskiest(ranked: Iterable[tuple[tuple[float, ...], str]]) -> tuple[float, st
     reaches back before the window, and a from-scratch score of the window must name
     the same suspect.
     """
-    rows = [(scores, author) for scores, author in ranked if scores[0] > 0]
-    if not rows:
-        return 0.0, None
-    scores, author = min(rows, key=lambda row: (tuple(-v for v in row[0]), row[1]))
-    return scores[0], author
+    best: tuple[float, ...] | None = None
+    best_author = ""
+    for scores, author in ranked:
+        if scores[0] > 0 and (
+            best is None or scores > best or (scores == best and author < best_author)
+        ):
+            best, best_author = scores, author
+    return (0.0, None) if best is None else (best[0], best_author)
 
 
 def is_question(normalized: str) -> bool:

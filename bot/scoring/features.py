@@ -16,7 +16,7 @@ import math
 import re
 
 from bot.scoring import signals as sig
-from bot.scoring.base import age_view, child_present
+from bot.scoring.base import child_present
 from bot.scoring.state import ConversationState
 
 _WORD = re.compile(r"[a-z0-9']+|[?!]")
@@ -108,12 +108,26 @@ def counted_tactics(
     shown = state.authors[author].tactic_seqs
     if not shown:
         return []
-    present = sorted((n for n in shown if n in _TACTIC_INDEX), key=_TACTIC_INDEX.__getitem__)
-    if known is not None:
-        present = [n for n in present if n in known]
-    if sig.SEXUAL_CONTENT in present and not child_present(state, author):
+    return _counted(shown, known, child_present(state, author))
+
+
+def _counted(shown: dict[str, list[int]], known: frozenset[str] | None, child: bool) -> list[str]:
+    present = sorted(
+        (n for n in shown if n in _TACTIC_INDEX and (known is None or n in known)),
+        key=_TACTIC_INDEX.__getitem__,
+    )
+    if not child and sig.SEXUAL_CONTENT in present:
         present.remove(sig.SEXUAL_CONTENT)
     return present
+
+
+_LOG1P = tuple(math.log1p(n) for n in range(256))
+"""``math.log1p`` of the small counts that most features are (the same values)."""
+
+
+def _log1p(count: int) -> float:
+    """``math.log1p(count)`` for a count (never negative), from the table when small."""
+    return _LOG1P[count] if count < 256 else math.log1p(count)
 
 
 def author_features(
@@ -148,43 +162,50 @@ def author_feature_parts(
     the number of signals: the features before the tactics, and the tactic features that
     are not zero, as ``(index, value)`` in order (most authors show none)."""
     totals = state.authors[author]
-    present = counted_tactics(state, author, known)
-    stages = {STAGES[n] for n in present}
-    ages = age_view(state, author)
+    tactic_seqs = totals.tactic_seqs
+    # ``age_view``, read once (the author is in the window: ``totals`` is theirs)
+    self_adult, self_minor = state.age_of(author)
+    partner_minor_seen = state.minors - self_minor > 0
+    partner_adult = state.adults - self_adult > 0
+    partner_minor = float(partner_minor_seen and not self_minor)
+    if tactic_seqs:
+        present = _counted(tactic_seqs, known, bool(partner_minor))
+        stages = {STAGES[n] for n in present}
+        staged, latest = float(len(stages)), float(max(stages, default=0)) / 6
+    else:
+        present, staged, latest = [], 0.0, 0.0
     total_messages = state.message_count or 1
-    partner_minor = float(ages.partner_minor and not ages.self_minor)
-    distinct = len(present)
+    distinct = _log1p(len(present))
     turns = totals.turns
     text_scale *= turns / (turns + TEXT_PRIOR_MESSAGES)
     received = state.received
     said = state.signal_counts
-    tactic_seqs = totals.tactic_seqs
     values = [
         text_scale,
         text_scale * partner_minor,
-        math.log1p(distinct),
-        float(len(stages)),
-        float(max(stages, default=0)) / 6,
+        distinct,
+        staged,
+        latest,
         partner_minor,
-        float(ages.partner_adult),
-        float(ages.self_adult),
-        float(ages.self_minor),
-        float(ages.self_adult and ages.partner_minor),
-        float(ages.self_minor and ages.partner_minor),
-        math.log1p(distinct) * partner_minor,
+        float(partner_adult),
+        float(self_adult),
+        float(self_minor),
+        float(self_adult and partner_minor_seen),
+        float(self_minor and partner_minor_seen),
+        distinct * partner_minor,
         float(state.first_author == author),
         totals.messages / total_messages,
         totals.questions / max(totals.messages, 1),
-        math.log1p(total_messages),
-        math.log1p(reach),
+        _log1p(total_messages),
+        _log1p(reach),
         float(total_messages < 4),
-        math.log1p(totals.count("concern_report")),
-        math.log1p(received.get((author, "concern_report"), 0)),
-        math.log1p(totals.count("parent_involvement")),
-        math.log1p(received.get((author, "discomfort"), 0)),
-        math.log1p(said.get("surprise", 0)),
-        math.log1p(said.get("family_address", 0) - totals.count("family_address")),
+        _log1p(totals.count("concern_report")),
+        _log1p(received.get((author, "concern_report"), 0)),
+        _log1p(totals.count("parent_involvement")),
+        _log1p(received.get((author, "discomfort"), 0)),
+        _log1p(said.get("surprise", 0)),
+        _log1p(said.get("family_address", 0) - totals.count("family_address")),
     ]
     base = len(values)
-    tactics = [(base + _TACTIC_INDEX[n], float(math.log1p(len(tactic_seqs[n])))) for n in present]
+    tactics = [(base + _TACTIC_INDEX[n], _log1p(len(tactic_seqs[n]))) for n in present]
     return values, tactics

@@ -21,7 +21,7 @@ import json
 import math
 import operator
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -200,9 +200,9 @@ class ModelScorer:
         coef = self._coef
         # The same sum, in the same order, as over all features: the tactic features
         # left out are zeros, which add nothing to a float sum.
-        products = itertools.chain(
-            map(operator.mul, coef, values), (coef[index] * value for index, value in tactics)
-        )
+        products: Iterator[float] = map(operator.mul, coef, values)
+        if tactics:
+            products = itertools.chain(products, (coef[i] * value for i, value in tactics))
         z = self._intercept + sum(products)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -219,9 +219,12 @@ class ModelScorer:
         return p, raw
 
     def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
-        reach = reach or {}
-        ranked = ((self._ranked(state, a, reach.get(a, 0)), a) for a in state.authors)
-        best, best_author = riskiest(ranked)
+        ranked = self._ranked
+        if reach:
+            rows = ((ranked(state, a, reach.get(a, 0)), a) for a in state.authors)
+        else:
+            rows = ((ranked(state, a, 0), a) for a in state.authors)
+        best, best_author = riskiest(rows)
         if best_author is None:
             return Risk(0.0, None, ())
         return Risk(round(best, 4), best_author, evidence(state, best_author, self.counts))

@@ -1,0 +1,73 @@
+"""The conversation features, read the fast way, equal their plain definition."""
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.models import AgeBand, Message, Participant
+from bot.scoring import signals as sig
+from bot.scoring.base import age_view
+from bot.scoring.features import STAGES, author_feature_parts, counted_tactics
+from bot.scoring.model import ModelScorer
+from bot.scoring.state import ConversationState
+
+SCORER = ModelScorer.load()
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+LINES = [
+    "how old r u", "13", "im 34", "ur so mature for ur age", "dont tell anyone ok",
+    "add me on snap", "send me a selfie", "are ur parents home", "lol ok", "my mom is here",
+    "thats so creepy stop", "i told my mom about this", "ok mom", "we should meet up",
+    "i can buy u robux", "for her birthday", "hey",
+]  # fmt: skip
+
+
+def plain_parts(state: ConversationState, author: str, text_scale: float, reach: int):  # type: ignore[no-untyped-def]
+    """The features as documented, one definition after another (no shortcuts)."""
+    totals = state.authors[author]
+    present = counted_tactics(state, author, SCORER._known)
+    stages = {STAGES[n] for n in present}
+    ages = age_view(state, author)
+    total = state.message_count or 1
+    partner_minor = float(ages.partner_minor and not ages.self_minor)
+    text_scale *= totals.turns / (totals.turns + 3)
+    values = [
+        text_scale, text_scale * partner_minor, math.log1p(len(present)), float(len(stages)),
+        float(max(stages, default=0)) / 6, partner_minor, float(ages.partner_adult),
+        float(ages.self_adult), float(ages.self_minor),
+        float(ages.self_adult and ages.partner_minor),
+        float(ages.self_minor and ages.partner_minor), math.log1p(len(present)) * partner_minor,
+        float(state.first_author == author), totals.messages / total,
+        totals.questions / max(totals.messages, 1), math.log1p(total), math.log1p(reach),
+        float(total < 4), math.log1p(totals.count("concern_report")),
+        math.log1p(state.received.get((author, "concern_report"), 0)),
+        math.log1p(totals.count("parent_involvement")),
+        math.log1p(state.received.get((author, "discomfort"), 0)),
+        math.log1p(state.signal_counts.get("surprise", 0)),
+        math.log1p(state.signal_counts.get("family_address", 0) - totals.count("family_address")),
+    ]  # fmt: skip
+    names = [t.name for t in sig.TACTICS if t.name not in sig.DISCLOSURES] + [sig.SEXUAL_CONTENT]
+    tactics = [
+        (len(values) + names.index(n), math.log1p(len(totals.tactic_seqs[n]))) for n in present
+    ]
+    return values, tactics
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(LINES)), min_size=1, max_size=30),
+    st.dictionaries(st.sampled_from("abc"), st.sampled_from(list(AgeBand))),
+    st.integers(min_value=2, max_value=12),
+    st.sampled_from([0, 1, 3, 300]),
+)
+def test_the_features_equal_their_plain_definition(items, bands, window, reach) -> None:  # type: ignore[no-untyped-def]
+    state = ConversationState(max_messages=window)
+    for i, (author, text) in enumerate(items):
+        band = bands.get(author, AgeBand.UNKNOWN)
+        message = Message("t", "s", "c", f"m{i}", Participant(author, "", band), text,
+                          T0 + timedelta(seconds=30 * i), is_dm=True)  # fmt: skip
+        state.add(SCORER.observe(message, state), band)
+    for author in state.authors:
+        fast = author_feature_parts(state, author, 0.7, reach, SCORER._known)
+        assert fast == plain_parts(state, author, 0.7, reach)
