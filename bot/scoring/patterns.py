@@ -273,9 +273,54 @@ def _starts(pattern: str, depth: int, top: bool) -> frozenset[str]:
         elif rest.startswith(("^", "(?:^)")):
             tail = rest.removeprefix("(?:^)").removeprefix("^")
             out.update(_START + key for key in _starts(tail, depth - 1, top))
+        elif (expanded := _expanded(rest)) is not None:
+            for alternative in expanded:
+                out |= _starts(alternative, depth, top)
         else:
             out.add("")
     return frozenset(out)
+
+
+_QUANTIFIER = re.compile(r"(\*|\+|\?|\{(\d*)(?:,\d*)?\})[?+]?")
+
+
+def _expanded(pattern: str) -> tuple[str, ...] | None:
+    """Alternatives whose matches include every match of ``pattern``, for the forms that
+    ``_heads`` leaves whole when they begin it; None for any other form.
+
+    - a repeated atom (character, class, group): ``x*rest`` as ``(?:x)(?:x)*rest`` or
+      ``rest``; ``x+rest`` (and ``x{m,n}rest`` with ``m`` at least 1) as
+      ``(?:x)(?:x)*rest``; ``x?rest`` as ``(?:x)rest`` or ``rest``. Lazy and possessive
+      forms match no more than the greedy one, so they are covered;
+    - a group: ``(?:a|b)rest`` as ``arest`` or ``brest``.
+
+    Each alternative begins with the atom (which ``_heads`` then consumes), or is shorter
+    than ``pattern``: ``_starts`` terminates.
+    """
+    if pattern.startswith("(?:"):
+        end = _group_end(pattern, 0) + 1
+    elif pattern.startswith("["):
+        end = _class_end(pattern, 0) + 1
+    elif pattern.startswith("\\"):
+        end = 2
+    elif pattern[:1] and pattern[0] not in ".^$()|*+?{}":
+        end = 1
+    else:
+        return None
+    atom, quantifier = pattern[:end], _QUANTIFIER.match(pattern, end)
+    if quantifier is None:
+        if not atom.startswith("(?:"):
+            return None
+        tail = pattern[end:]
+        return tuple(alternative + tail for alternative in _alternatives(atom[3:-1]))
+    tail = pattern[quantifier.end() :]
+    kind, least = quantifier.group(1), quantifier.group(2)
+    if kind == "?":
+        return (f"(?:{atom}){tail}", tail)
+    again = f"(?:{atom})(?:{atom})*{tail}"
+    if kind == "+" or (least and int(least) >= 1):
+        return (again,)
+    return (again, tail)
 
 
 class TacticMatcher:

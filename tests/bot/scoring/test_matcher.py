@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.scoring.normalize import normalize
-from bot.scoring.patterns import TacticMatcher, _tactic
+from bot.scoring.patterns import _START, TacticMatcher, _starts, _tactic
 from bot.scoring.tactics import CONTEXT, TACTICS
 
 ROOT = Path(__file__).parents[3]
@@ -60,3 +60,18 @@ def test_long_texts_and_patterns_that_may_start_anywhere_are_searched_whole() ->
         assert matcher.present(text) == searched(text, tactics), text
     long = normalize("so yeah " * 60 + "how old r u")
     assert MATCHER.present(long) == searched(long) != 0
+
+
+def test_repeated_and_optional_atoms_are_unrolled_into_long_keys() -> None:
+    # "so+ mature": without unrolling "o+", every word "so" would try the expression
+    assert _starts("so+ mature", 6, True) == {"so mat", "soo ma", "sooo m", "soooo ", "sooooo"}
+    assert {"how ol", "haw ol", "hw old", "howw o"} <= _starts("h[oa]?w+ old", 6, True)
+    assert _starts("(?:t*) x", 3, True) == {"t x", "tt ", "ttt", " x"}
+    assert _starts("(?:ab){2,3}c", 6, True) == {"ababab", "ababc", "abc"}  # as "(?:ab)+c"
+    assert _starts("(?:^|pls )x*y", 3, True) == {_START + "xx", _START + "xy", _START + "y", "pls"}
+    # forms that cannot be unrolled still cover every match
+    assert "" in _starts(r"\w+ x", 3, True)
+    tactic = _tactic("repeat", 0.1, 1, "test", r"so+ mature", r"(?:no+ ?one)+ else", r"(?:t*) x")
+    matcher = TacticMatcher((tactic,))
+    for text in ["ur sooo mature", "nooone else", "no one noone else", "tt x", " x", "so", "x"]:
+        assert matcher.present(text) == searched(text, (tactic,)), text
