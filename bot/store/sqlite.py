@@ -128,12 +128,16 @@ class SqliteDriver:
                 raise
             await self.db.execute("COMMIT")
 
+    # A statement with its result is one trip to the connection's thread, not two or
+    # three (execute, fetch, close): each trip costs both threads a wake-up.
+
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        async with self._turn(), self.db.execute(sql, params) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        async with self._turn():
+            return [tuple(row) for row in await self.db.execute_fetchall(sql, params)]
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._turn(), self.db.execute(sql, params) as cursor:
+        async with self._turn():
+            cursor = await self.db.execute(sql, params)  # done with: nothing to close
             return int(cursor.lastrowid or 0)
 
     async def serialise(self, name: str) -> None:

@@ -168,9 +168,10 @@ class WindowQueries:
             )  # fmt: skip
             return
         async with self.driver.transaction() as tx:
-            await tx.executemany(APPEND, messages)
-            await tx.executemany(UPSERT, scores)
-            await tx.executemany(DONE, [(id_,) for id_ in done])
+            # Each statement is a trip to the connection's thread: none for nothing.
+            for sql, rows in ((APPEND, messages), (UPSERT, scores), (DONE, [(i,) for i in done])):
+                if rows:
+                    await tx.executemany(sql, rows)
 
 
 def _message_rows(items: Sequence[StoredMessage]) -> list[tuple[object, ...]]:
