@@ -179,23 +179,32 @@ _EMOJI_WORDS = {
 }
 _EMOJI_RE = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
 
-_WORD_WITH_SYMBOLS = re.compile(r"[0-9a-z@$!|€+]*[a-z][0-9a-z@$!|€+]*")
 _HAS_LEET = re.compile(r"[0-9@$!|€+]")
+_LETTER = re.compile(r"[a-z]")
 _REPEATS = re.compile(r"(.)\1{2,}")
 # Runs of single letters joined by one kind of separator: "s e c r e t", "s.e.c.r.e.t".
 _SPACED = re.compile(r"\b(?:[a-z0-9][ ._\-*]){3,}[a-z0-9]\b")
+_MAY_BE_SPACED = re.compile(r"[ ._\-*][a-z0-9][ ._\-*][a-z0-9][ ._\-*]")
+"""What every run ``_SPACED`` finds contains: most texts are ruled out by a quick scan."""
 # Without a digit or symbol in the text, a word is a run of letters, and only the
 # text-speak spelled in letters alone ("ru", "hru") changes.
-_PLAIN_SPEAK = re.compile(
-    r"(?<![a-z])(?:"
-    + "|".join(
-        sorted((k for k in _TEXT_SPEAK if k.isalpha() and k.isascii()), key=len, reverse=True)
-    )
-    + r")(?![a-z])"
+_PLAIN_KEYS = sorted((k for k in _TEXT_SPEAK if k.isalpha() and k.isascii()), key=len, reverse=True)
+_PLAIN_SPEAK = re.compile(r"(?<![a-z])(?:" + "|".join(_PLAIN_KEYS) + r")(?![a-z])")
+_PLAIN_CORES = tuple(k for k in _PLAIN_KEYS if not any(o != k and o in k for o in _PLAIN_KEYS))
+"""Strings one of which every plain text-speak word contains ("ru" for "hru", "wru")."""
+assert all(k in _PLAIN_KEYS or _HAS_LEET.search(k) for k in _TEXT_SPEAK)
+# A word is a whole run of letters, digits and leet symbols. Of the words with a letter,
+# only those with a digit or symbol, or that are plain text-speak, can change: only they
+# are decoded (``_decode_word`` leaves a match without a letter, "13", as it is).
+_LEET_WORD = re.compile(
+    r"(?<![0-9a-z@$!|€+])(?:[0-9a-z@$!|€+]*[0-9@$!|€+][0-9a-z@$!|€+]*|"
+    + "|".join(_PLAIN_KEYS)
+    + r")(?![0-9a-z@$!|€+])"
 )
 # Stray symbols standing between two words ("dont * tell", "dont :) tell"): dropped, so
 # they do not break a phrase. "?" and "!" are kept (they mean something), and "<3".
 _STRAY = re.compile(r"(?<=[a-z0-9']) (?:[^a-z0-9\s?!<]+ )+(?=[a-z0-9])")
+_MAY_STRAY = re.compile(r" [^a-z0-9\s?!<]")
 
 
 def normalize(text: str) -> str:
@@ -221,14 +230,20 @@ def _normalize(text: str) -> str:
         text = text.replace("\x00", "").lower().replace("`", "'")
     else:
         text = _unicode_fold(text)
-    text = _SPACED.sub(_join_spaced, text)
+    # Each substitution runs only where a quick scan shows it may change something: most
+    # chat has no spelled-out words, elongations or stray symbols.
+    if _MAY_BE_SPACED.search(text):
+        text = _SPACED.sub(_join_spaced, text)
     if _HAS_LEET.search(text) is None:  # most chat: words are runs of letters
-        text = _PLAIN_SPEAK.sub(_speak, text)
+        if any(core in text for core in _PLAIN_CORES):
+            text = _PLAIN_SPEAK.sub(_speak, text)
     else:
-        text = _WORD_WITH_SYMBOLS.sub(_decode_word, text)
-    text = _REPEATS.sub(r"\1\1", text)
+        text = _LEET_WORD.sub(_decode_word, text)
+    if _REPEATS.search(text):
+        text = _REPEATS.sub(r"\1\1", text)
     # the same whitespace as ``\s``, collapsed and trimmed; then stray symbols dropped
-    return _STRAY.sub(" ", " ".join(text.split()))
+    text = " ".join(text.split())
+    return _STRAY.sub(" ", text) if _MAY_STRAY.search(text) else text
 
 
 def _unicode_fold(text: str) -> str:
@@ -288,6 +303,8 @@ def _speak(match: re.Match[str]) -> str:
 
 def _decode_word(match: re.Match[str]) -> str:
     word = match.group(0)
+    if _LETTER.search(word) is None:  # "13", "!!": not a word with letters
+        return word
     speak = _TEXT_SPEAK.get(word)
     if speak is not None:
         return speak

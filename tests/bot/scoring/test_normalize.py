@@ -1,9 +1,12 @@
+import random
+import re
 import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.models import MAX_TEXT_CHARS
+from bot.scoring import normalize as n
 from bot.scoring.normalize import normalize
 
 
@@ -52,3 +55,31 @@ def test_never_crashes_and_output_is_clean(text: str) -> None:
     assert not any(
         unicodedata.category(ch) == "Cf" and ch in "\u200b\u200c\u200d\u2060\ufeff" for ch in out
     )
+
+
+_ANY_WORD = re.compile(r"[0-9a-z@$!|€+]*[a-z][0-9a-z@$!|€+]*")
+
+
+def _every_substitution(text: str) -> str:
+    """The normaliser's steps after folding, each run on the whole text: what its quick
+    scans and its narrower leet pass must give."""
+    text = n._SPACED.sub(n._join_spaced, text)
+    if n._HAS_LEET.search(text) is None:
+        text = n._PLAIN_SPEAK.sub(n._speak, text)
+    else:
+        text = _ANY_WORD.sub(lambda m: n._decode_word(m), text)
+    text = n._REPEATS.sub(r"\1\1", text)
+    return n._STRAY.sub(" ", " ".join(text.split()))
+
+
+_PIECES = [
+    *"aeiourhwstlnd     ..--__**0123489@$!|€+?<:),'",
+    *("ru", "hru", "wru", "2day", "gr8", "13", "yo", "8th", "53nd"),
+]
+
+
+def test_the_quick_scans_change_nothing() -> None:
+    rng = random.Random(16)
+    for _ in range(20_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 24)))
+        assert n._normalize(text) == _every_substitution(text), text
