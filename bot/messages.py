@@ -52,6 +52,7 @@ EARLIEST_TS = 0.0
 LATEST_TS = 4e9
 """Message times, in seconds since the epoch (1970-01-01 to 2096-10-02 UTC)."""
 AGE_BANDS = tuple(band.value for band in AgeBand)
+_BANDS = {band.value: band for band in AgeBand}
 
 
 class BadMessage(InputError, ValueError):
@@ -73,6 +74,8 @@ def _kind(value: Any) -> str:
 
 
 def _string(value: Any, field: str, limit: int) -> str:
+    if type(value) is str and len(value) <= limit and "\x00" not in value:
+        return value  # the common case, as the rules below read it
     if not isinstance(value, str):
         raise BadMessage(field, f"must be a string, not {_kind(value)}")
     value = value.replace("\x00", "")
@@ -82,6 +85,8 @@ def _string(value: Any, field: str, limit: int) -> str:
 
 
 def read_id(value: Any, field: str) -> str:
+    if type(value) is str and 0 < len(value) <= MAX_ID_CHARS and "\x00" not in value:
+        return value  # the common case, as the rules below read it
     if value is None:
         raise BadMessage(field, "is required")
     if isinstance(value, int) and not isinstance(value, bool):
@@ -111,10 +116,10 @@ def read_text(value: Any) -> str:
 def read_age_band(value: Any, field: str = "age_band") -> AgeBand:
     if value is None or value == "":
         return AgeBand.UNKNOWN
-    band = value.lower() if isinstance(value, str) else value
-    if band not in AGE_BANDS:
+    band = _BANDS.get(value.lower()) if isinstance(value, str) else None
+    if band is None:
         raise BadMessage(field, 'must be "minor", "adult" or "unknown"')
-    return AgeBand(band)
+    return band
 
 
 def read_flag(value: Any, field: str) -> bool:

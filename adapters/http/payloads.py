@@ -145,15 +145,20 @@ def _constant(name: str) -> None:
 
 
 def _depth(value: Any) -> int:
-    """How deeply ``value`` nests (iteratively: the depth is what is being checked)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
-    return deepest
+    """How deeply ``value`` nests: level by level (iteratively, as the depth is what is
+    being checked), looking only at the containers of each."""
+    if type(value) is not dict and type(value) is not list:
+        return 0
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [
+            child
+            for item in level
+            for child in (item.values() if type(item) is dict else item)
+            if type(child) is dict or type(child) is list
+        ]
+    return depth
 
 
 def parse_json(body: bytes) -> Any:

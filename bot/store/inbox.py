@@ -36,9 +36,13 @@ class Pending:
     count: int
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""One encoder for every body (``json.dumps`` with options builds one per call)."""
+
+
 def encode(message: Message) -> str:
     a = message.author
-    return json.dumps(
+    return _ENCODER.encode(
         {
             "platform": message.platform,
             "space_id": message.space_id,
@@ -52,9 +56,7 @@ def encode(message: Message) -> str:
             "reply_to": message.reply_to,
             "mentions": list(message.mentions),
             "link": message.link,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     )
 
 
