@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from tests.e2e.fakes.webhook import FakeWebhook
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 SECRET = "multi-process-secret"
+READY_SECONDS = 120
+"""How long a process may take to answer /readyz (imports, scorer, store) on a busy machine."""
 SPACES = [f"world-{n}" for n in range(6)]
 BENIGN = [
     ({"id": "u3", "name": "Sam", "age_band": "minor"}, "anyone up for the build contest"),
@@ -103,7 +106,9 @@ async def single_process_cases(tmp_path: Path) -> set[tuple[str, str, str | None
 
 
 async def wait_ready(session: aiohttp.ClientSession, base: str, process: Any) -> None:
-    for _ in range(300):
+    # A deadline, not a count of tries: on a loaded machine a try itself takes long.
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
         if process.returncode is not None:
             raise AssertionError(f"{base} exited with {process.returncode}")
         with contextlib.suppress(aiohttp.ClientError):
