@@ -121,13 +121,15 @@ def _counted(shown: dict[str, list[int]], known: frozenset[str] | None, child: b
     return present
 
 
-_LOG1P = tuple(math.log1p(n) for n in range(256))
-"""``math.log1p`` of the small counts that most features are (the same values)."""
+class _Log1p(dict[int, float]):
+    """``math.log1p`` of a count (never negative): the small counts that most features
+    are read from a table without a call, others computed (the same values)."""
+
+    def __missing__(self, count: int) -> float:
+        return math.log1p(count)
 
 
-def _log1p(count: int) -> float:
-    """``math.log1p(count)`` for a count (never negative), from the table when small."""
-    return _LOG1P[count] if count < 256 else math.log1p(count)
+_LOG1P = _Log1p((n, math.log1p(n)) for n in range(256))
 
 
 def author_features(
@@ -168,14 +170,20 @@ def author_feature_parts(
     partner_minor_seen = state.minors - self_minor > 0
     partner_adult = state.adults - self_adult > 0
     partner_minor = float(partner_minor_seen and not self_minor)
+    log1p = _LOG1P
     if tactic_seqs:
         present = _counted(tactic_seqs, known, bool(partner_minor))
         stages = {STAGES[n] for n in present}
         staged, latest = float(len(stages)), float(max(stages, default=0)) / 6
-    else:
+        empty: list[int] = []
+        reported = len(tactic_seqs.get("concern_report", empty))
+        parents = len(tactic_seqs.get("parent_involvement", empty))
+        family = len(tactic_seqs.get("family_address", empty))
+    else:  # most authors show no signal
         present, staged, latest = [], 0.0, 0.0
+        reported = parents = family = 0
     total_messages = state.message_count or 1
-    distinct = _log1p(len(present))
+    distinct = log1p[len(present)]
     turns = totals.turns
     text_scale *= turns / (turns + TEXT_PRIOR_MESSAGES)
     received = state.received
@@ -195,17 +203,17 @@ def author_feature_parts(
         distinct * partner_minor,
         float(state.first_author == author),
         totals.messages / total_messages,
-        totals.questions / max(totals.messages, 1),
-        _log1p(total_messages),
-        _log1p(reach),
+        totals.questions / (totals.messages or 1),
+        log1p[total_messages],
+        log1p[reach],
         float(total_messages < 4),
-        _log1p(totals.count("concern_report")),
-        _log1p(received.get((author, "concern_report"), 0)),
-        _log1p(totals.count("parent_involvement")),
-        _log1p(received.get((author, "discomfort"), 0)),
-        _log1p(said.get("surprise", 0)),
-        _log1p(said.get("family_address", 0) - totals.count("family_address")),
+        log1p[reported],
+        log1p[received.get((author, "concern_report"), 0)] if received else 0.0,
+        log1p[parents],
+        log1p[received.get((author, "discomfort"), 0)] if received else 0.0,
+        log1p[said.get("surprise", 0)] if said else 0.0,
+        log1p[said.get("family_address", 0) - family] if said else 0.0,
     ]
     base = len(values)
-    tactics = [(base + _TACTIC_INDEX[n], _log1p(len(tactic_seqs[n]))) for n in present]
+    tactics = [(base + _TACTIC_INDEX[n], log1p[len(tactic_seqs[n])]) for n in present]
     return values, tactics

@@ -160,6 +160,8 @@ class ModelScorer:
             c * m / s for c, m, s in zip(weights.coef, weights.means, weights.scales, strict=True)
         )
         self._known = frozenset(weights.signals)
+        self._counts = self._known.__contains__
+        """``counts`` without a Python call (evidence asks it of every signal shown)."""
         self._knots = weights.calibration
 
     @classmethod
@@ -190,7 +192,7 @@ class ModelScorer:
 
     def text_score(self, text_sum: float, turns: int) -> float:
         """The text model's logit for an author: intercept + w . (sum of x) / sqrt(turns)."""
-        return self.weights.text_intercept + (text_sum / MICRO) / math.sqrt(max(turns, 1))
+        return self.weights.text_intercept + (text_sum / MICRO) / math.sqrt(turns or 1)
 
     def raw_probability(self, state: ConversationState, author: str, reach: int) -> float:
         """The conversation model's probability, before the caps and calibration."""
@@ -204,7 +206,8 @@ class ModelScorer:
         if tactics:
             products = itertools.chain(products, (coef[i] * value for i, value in tactics))
         z = self._intercept + sum(products)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        z = z if z < 30.0 else 30.0  # max(-30.0, min(30.0, z)), without the calls
+        return 1.0 / (1.0 + math.exp(-(z if z > -30.0 else -30.0)))
 
     def author_probability(self, state: ConversationState, author: str, reach: int) -> float:
         return self._ranked(state, author, reach)[0]
@@ -227,7 +230,7 @@ class ModelScorer:
         best, best_author = riskiest(rows)
         if best_author is None:
             return Risk(0.0, None, ())
-        return Risk(round(best, 4), best_author, evidence(state, best_author, self.counts))
+        return Risk(round(best, 4), best_author, evidence(state, best_author, self._counts))
 
 
 def capped(state: ConversationState, author: str, known: frozenset[str]) -> bool:

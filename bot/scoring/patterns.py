@@ -357,6 +357,8 @@ class TacticMatcher:
         self._closure = {key: self._mask(key, list(range(1, len(key)))) for key in at_words}
         """For each string, the tactics that may begin with it or with a part of it: all
         the tactics a place may begin, since ``_keys`` finds the longest string there."""
+        self._tried = {key: _bits(mask) for key, mask in self._closure.items()}
+        """The same, as the tactics' positions: what is tried at a place."""
         self._patterns = [t.pattern for t in self.tactics]
 
     def present(self, text: str) -> int:
@@ -364,32 +366,30 @@ class TacticMatcher:
         masks = self._masks
         if len(masks) > _MASKS_KEPT:
             masks.clear()
-        places: list[tuple[int, int]] = []
         opening = _START + text[: _KEY_CHARS - 1]
         start = masks.get(opening)
         if start is None:
             start = masks[opening] = self._mask(opening, self._at_start)
         start |= self._always
-        if start:
-            places.append((0, start))
-        anywhere = start
-        closure = self._closure
-        for place in self._keys.finditer(text):
-            mask = closure[place.group(1)]
-            places.append((place.start(), mask))
-            anywhere |= mask
-        if not anywhere:
-            return 0
         patterns = self._patterns
         found = 0
         if len(text) > _LONG_TEXT or self._always:
+            closure = self._closure
+            anywhere = start
+            for key in self._keys.findall(text):
+                anywhere |= closure[key]
             for bit in _bits(anywhere):
                 if patterns[bit].search(text):
                     found |= 1 << bit
             return found
-        for position, mask in places:
-            for bit in _bits(mask & ~found):
-                if patterns[bit].match(text, position):
+        if start:
+            for bit in _bits(start):
+                if patterns[bit].match(text):
+                    found |= 1 << bit
+        tried = self._tried
+        for place in self._keys.finditer(text):
+            for bit in tried[place.group(1)]:
+                if not found >> bit & 1 and patterns[bit].match(text, place.start()):
                     found |= 1 << bit
         return found
 
