@@ -157,7 +157,11 @@ class Engine:
 
     async def _ingest(self, route: Route, message: Message) -> Case | None:
         key = route.key
-        conversation = await self._conversation(key)
+        conversation = self._hot.get(key)  # most messages: no coroutine for the lookup
+        if conversation is None:
+            conversation = await self._conversation(key)
+        else:
+            self._hot.move_to_end(key)
         if conversation.state.holds(message.message_id):
             return None  # a platform redelivered it, or a replay repeats it
         with metrics.scoring(key.platform):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,12 +117,18 @@ def enabled() -> bool:
     return _collectors is not None
 
 
+_UNTIMED = nullcontext()
+
+
+def scoring(platform: str) -> AbstractContextManager[None]:
+    """Time one message through tracking and scoring (on every message: nothing is
+    made for it until ``enable``)."""
+    return _UNTIMED if _collectors is None else _timed(platform)
+
+
 @contextmanager
-def scoring(platform: str) -> Iterator[None]:
-    """Time one message through tracking and scoring."""
-    if _collectors is None:
-        yield
-        return
+def _timed(platform: str) -> Iterator[None]:
+    assert _collectors is not None
     start = time.perf_counter()
     try:
         yield

@@ -65,11 +65,15 @@ class Policy:
             return False
         if message.is_dm:
             return watch.watch_dms
-        channels = {message.channel_id, message.thread_id} - {None}
-        if channels & set(watch.excluded_channels):
-            return False
-        excluded = self.space(message.platform, message.space_id).excluded_channels
-        return not (excluded and channels & excluded)
+        # Asked of every message: no sets built for it.
+        channel, thread = message.channel_id, message.thread_id
+        for excluded in (
+            watch.excluded_channels,
+            self.space(message.platform, message.space_id).excluded_channels,
+        ):
+            if excluded and (channel in excluded or (thread is not None and thread in excluded)):
+                return False
+        return True
 
     def forget_space(self, platform: str, space_id: str) -> None:
         """Forget a space's recent case count (another process took the space over)."""
