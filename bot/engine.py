@@ -294,7 +294,7 @@ class Engine:
         wanted = {signal.message_id for signal in score.signals}
         return [
             EvidenceRef(o.message_id, o.channel_id, o.author_id, o.ts, o.link)
-            for o in conversation.state.observations
+            for o in conversation.state.notable()
             if o.message_id in wanted
         ]
 

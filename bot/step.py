@@ -58,8 +58,7 @@ def assess(
         for author in state.authors
     }
     risk = scorer.risk(state, reach)
-    recent = state.observations[-added:] if added else []
-    for author in dict.fromkeys(o.author_id for o in recent if o.hits):
+    for author in state.signalling(added):
         others = [a for a in state.authors if a != author]
         tracker.note_contact(key, author, others, message.ts)
     return Score(

@@ -18,14 +18,8 @@ from typing import Protocol
 from bot.models import Message, Signal
 from bot.scoring import signals as sig
 from bot.scoring.normalize import normalize
-from bot.scoring.state import (
-    AIMED,
-    TURN_CHARS,
-    ConversationState,
-    Detail,
-    Observation,
-    TurnLine,
-)
+from bot.scoring.observation import Detail, Observation, TurnLine
+from bot.scoring.state import AIMED, TURN_CHARS, ConversationState
 
 MICRO = 1_000_000
 """Text contributions are kept as integers (millionths) so running sums are exact."""
@@ -124,6 +118,8 @@ def age_answer(normalized: str) -> int | None:
 
 
 _NO_NAMES: frozenset[str] = frozenset()
+_WORDING = (sig.HITS[sig.WORDING],)
+"""The signals of most lines that show one (shared: the window holds no copies)."""
 TEXT_EVIDENCE = 1.5
 """A line whose text adds at least this much to its author's text score (logit) keeps
 its quote as a "wording" reason, so a text-driven alert shows the lines behind it."""
@@ -168,7 +164,7 @@ def observe(
         total = text = contribution(normalized) if contribution else 0
         shown = message.text
     if text >= TEXT_EVIDENCE * MICRO:
-        hits = (*hits, sig.HITS[sig.WORDING])
+        hits = (*hits, sig.HITS[sig.WORDING]) if hits else _WORDING
     age = age_answer(normalized)
     aimed = any(hit.name in AIMED for hit in hits)
     # Only a message that can become evidence keeps a quote, its place and its link.
@@ -248,12 +244,14 @@ def evidence(
                 child = child_present(state, author) if child is None else child
                 if not child:
                     continue
-            shown = seqs if name == sig.WORDING else [seqs[0]]
-            for seq in itertools.islice(shown, 2):
-                obs = state.observation(seq)
-                if obs is not None:
-                    signal = Signal(name, _weight(name), obs.message_id, obs.quote, who)
-                    found.append((obs.seq, signal))
+            quoted = state.observations.quoted(seqs[0])
+            if quoted is not None:
+                found.append((seqs[0], Signal(name, _weight(name), *quoted, who)))
+    own = state.authors.get(author)
+    for seq in itertools.islice(own.wording if own is not None else (), 2):
+        quoted = state.observations.quoted(seq)
+        if quoted is not None:
+            found.append((seq, Signal(sig.WORDING, sig.WORDING_WEIGHT, *quoted, author)))
     found.sort(key=lambda item: (-item[1].weight, item[1].name, item[0]))
     return tuple(signal for _, signal in found[:limit])
 

@@ -1,11 +1,11 @@
 """Per-conversation scoring state, updated at a cost proportional to one message.
 
-The state keeps one small ``Observation`` per message in the window (signals,
-whether it was a question, the text model's partial sum) and running totals per
-author. Adding a message adds its observation to the totals; a message leaving the
-window subtracts it. So the totals always equal what a from-scratch pass over the
-same window would compute (read with the few messages before it as context), and
-scoring reads only the totals.
+The state keeps what scoring needs of each message in the window (signals, whether
+it was a question, the text model's partial sum: a few dozen bytes for most messages,
+see ``window.py``) and running totals per author. Adding a message adds its
+observation to the totals; a message leaving the window subtracts it. So the totals
+always equal what a from-scratch pass over the same window would compute (read with
+the few messages before it as context), and scoring reads only the totals.
 
 People often type one thought as several short lines. Consecutive lines of one
 author a few seconds apart form a *turn*: signals and text are read over the turn's
@@ -16,12 +16,15 @@ phrase split across lines is still found while every line keeps its own observat
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from bot.models import AgeBand
-from bot.scoring.signals import Hit
+from bot.scoring.observation import Observation, TurnLine
+from bot.scoring.signals import WORDING, Hit
+from bot.scoring.window import Window, micros
 
 ANSWER_LOOKBACK = 4
 """How many earlier messages a bare age may answer."""
@@ -40,77 +43,13 @@ AIMED = frozenset({"discomfort", "concern_report"})
 _AGE_TALK = frozenset({"age_probe", "minor_disclosure", "adult_disclosure"})
 _ANSWERED = {name: Hit(name, 0.0) for name in ("minor_disclosure", "adult_disclosure")}
 """The hits an answered age adds (shared: a window holds no copies of them)."""
-_SCANNED_IDS = 16
-"""Up to this many messages, whether the window holds a message id is read from the
-window itself; past it, from a set of the window's ids."""
+_NONE: Mapping = MappingProxyType({})
+"""What a count or a list of signals is while there are none (shared, read only: most
+authors and conversations show no signal, and an empty dict costs 64 bytes)."""
 
 
-@dataclass(frozen=True, slots=True)
-class TurnLine:
-    """One line of an open turn, kept only while the turn may continue."""
-
-    ts: datetime
-    normalized: str
-    text: str
-    names: frozenset[str]
-    """The signals found in this line's reading (its turn's lines up to it, joined)."""
-    contribution: int
-    """The text model's contribution of that reading."""
-
-
-@dataclass(frozen=True, slots=True)
-class Detail:
-    """What only a message that can become evidence keeps (one with a signal or an age):
-    most messages have none, so the window of an ordinary conversation stays small."""
-
-    quote: str
-    channel_id: str = ""
-    link: str | None = None
-    age_answer: int | None = None
-    """A bare number like "13" or "14 wbu": an age only if it answers an age question."""
-    target: str | None = None
-    """For discomfort and reports: the author they are aimed at (reply, mention, or the
-    last other speaker)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """What the scorer keeps of one message: no text beyond a short quote."""
-
-    seq: int
-    message_id: str
-    author_id: str
-    ts: datetime
-    hits: tuple[Hit, ...]
-    is_question: bool
-    text_sum: float
-    """The text model's score contribution of this message (0 for the rule scorer)."""
-    detail: Detail | None = None
-    continues_turn: bool = False
-    """This line continues its author's turn (same author, a few seconds later)."""
-    line: TurnLine | None = field(default=None, compare=False, repr=False)
-    """The line's text, handed to ``ConversationState.add`` for the open turn and then
-    dropped: the window keeps no text."""
-
-    @property
-    def quote(self) -> str:
-        return self.detail.quote if self.detail else ""
-
-    @property
-    def channel_id(self) -> str:
-        return self.detail.channel_id if self.detail else ""
-
-    @property
-    def link(self) -> str | None:
-        return self.detail.link if self.detail else None
-
-    @property
-    def age_answer(self) -> int | None:
-        return self.detail.age_answer if self.detail else None
-
-    @property
-    def target(self) -> str | None:
-        return self.detail.target if self.detail else None
+def _none() -> Mapping:
+    return _NONE
 
 
 @dataclass(slots=True)
@@ -119,14 +58,23 @@ class AuthorTotals:
     turns: int = 0
     questions: int = 0
     text_sum: float = 0.0
-    tactic_seqs: dict[str, list[int]] = field(default_factory=dict)
-    """For each signal name, the sequence numbers of the window's messages showing it
-    (never empty: a name leaves with its last message)."""
+    tactic_seqs: Mapping[str, list[int]] = field(default_factory=_none)
+    """For each signal name but ``wording``, the sequence numbers of the window's
+    messages showing it (never empty: a name leaves with its last message)."""
+    wording: Sequence[int] = ()
+    """... and those of the lines whose wording drove the text score (the ``wording``
+    signal: kept apart, as most lines that show a signal show only this one, and only
+    evidence reads it)."""
+    band: AgeBand = AgeBand.UNKNOWN
+    """The age band the platform last gave for this author (roles, profile)."""
 
     def distinct(self) -> list[str]:
-        return list(self.tactic_seqs)
+        return [*self.tactic_seqs, WORDING] if self.wording else list(self.tactic_seqs)
 
     def count(self, name: str) -> int:
+        """How many of the window's messages show the signal ``name``."""
+        if name == WORDING:
+            return len(self.wording)
         seqs = self.tactic_seqs.get(name)
         return len(seqs) if seqs else 0
 
@@ -142,47 +90,58 @@ class AuthorTotals:
 @dataclass(slots=True)
 class ConversationState:
     max_messages: int = 200
-    observations: list[Observation] = field(default_factory=list)
-    """The window, oldest first (a list: smaller than a deque for the few messages of
-    most conversations; dropping the oldest of at most a few hundred costs little)."""
+    observations: Window = field(default_factory=Window)
+    """The window, oldest first."""
     authors: dict[str, AuthorTotals] = field(default_factory=dict)
-    age_bands: dict[str, AgeBand] = field(default_factory=dict)
-    """Age bands the platform gave (roles, profile); not inferred from text."""
-    first_author: str | None = None
-    next_seq: int = 0
-    received: dict[tuple[str, str], int] = field(default_factory=dict)
+    received: Mapping[tuple[str, str], int] = field(default_factory=_none)
     """(author, signal) -> how many messages in the window aim that signal at them."""
     turn_author: str | None = None
     turn: tuple[TurnLine, ...] = ()
     """The last lines of the open turn (at most ``TURN_LINES``), newest last."""
-    signal_counts: dict[str, int] = field(default_factory=dict)
-    """Signal name -> how many messages in the window show it, whoever wrote them."""
+    signal_counts: Mapping[str, int] = field(default_factory=_none)
+    """Signal name (but ``wording``) -> how many messages in the window show it,
+    whoever wrote them."""
     adults: int = 0
     """How many of the window's authors are adults: by their platform age band, else by
     an adult age they gave (and no minor one). Kept as authors come, go and speak, so
     reading who is on the other side of someone costs the same with any number."""
     minors: int = 0
     """... and how many are minors (by band, else a minor age they gave)."""
-    _ids: set[str] | None = field(default=None, repr=False, compare=False)
-    """The window's message ids, once the window is too long to scan (``holds``)."""
+    _bands_gone: dict[str, AgeBand] | None = field(default=None, repr=False, compare=False)
+    """The age bands of authors who left the window (an author's ``band`` while in it):
+    a band the platform gave once still holds when they speak again."""
+
+    @property
+    def first_author(self) -> str | None:
+        """Who wrote the window's oldest message."""
+        return self.observations.first_author()
+
+    @property
+    def next_seq(self) -> int:
+        return self.observations.next_seq
+
+    @next_seq.setter
+    def next_seq(self, seq: int) -> None:
+        """Number an empty window's next message ``seq`` (a from-scratch read of a later
+        part of a conversation)."""
+        self.observations.start_at(seq)
 
     def holds(self, message_id: str) -> bool:
         """Whether the message with this id is in the window (a platform redelivered it,
         or a replay repeats it)."""
-        if self._ids is None:
-            if len(self.observations) <= _SCANNED_IDS:
-                return any(o.message_id == message_id for o in self.observations)
-            self._ids = {o.message_id for o in self.observations}
-        return message_id in self._ids
+        return self.observations.holds(message_id)
 
-    def add(
-        self, observation: Observation, age_band: AgeBand = AgeBand.UNKNOWN
-    ) -> list[Observation]:
-        """Add one message; returns the observations that left the window to make room."""
+    def add(self, observation: Observation, age_band: AgeBand = AgeBand.UNKNOWN) -> None:
+        """Add one message, dropping the oldest ones past ``max_messages``."""
         author = observation.author_id
-        ages_before = self.age_of(author) if author in self.authors else None
+        totals = self.authors.get(author)
+        ages_before = None if totals is None else self.age_of(author)
+        if totals is None:
+            totals = self.authors[author] = AuthorTotals()
+            if self._bands_gone is not None:
+                totals.band = self._bands_gone.pop(author, AgeBand.UNKNOWN)
         if age_band is not AgeBand.UNKNOWN:
-            self.age_bands[author] = age_band
+            totals.band = age_band
         observation = self._with_answered_age(observation)
         if observation.line is not None:
             self._extend_turn(observation)
@@ -192,30 +151,41 @@ class ConversationState:
             self.turn = ()
             self.turn_author = None
         self.observations.append(observation)
-        if self._ids is not None:
-            self._ids.add(observation.message_id)
-        self.next_seq = observation.seq + 1
-        totals = self.authors.get(author)
-        if totals is None:
-            totals = self.authors[author] = AuthorTotals()
-        if self.first_author is None:
-            self.first_author = author
         totals.messages += 1
         totals.turns += not observation.continues_turn
         totals.questions += observation.is_question
         totals.text_sum += observation.text_sum
-        counts = self.signal_counts
-        for hit in observation.hits:
-            totals.tactic_seqs.setdefault(hit.name, []).append(observation.seq)
-            counts[hit.name] = counts.get(hit.name, 0) + 1
-            if observation.target is not None and hit.name in AIMED:
-                key = (observation.target, hit.name)
-                self.received[key] = self.received.get(key, 0) + 1
+        if observation.hits:
+            self._count_hits(totals, observation)
         self._recount_ages(author, ages_before)
-        evicted = []
         while len(self.observations) > self.max_messages:
-            evicted.append(self.evict_oldest())
-        return evicted
+            self.evict_oldest()
+
+    def _count_hits(self, totals: AuthorTotals, observation: Observation) -> None:
+        seq = observation.seq
+        for hit in observation.hits:
+            name = hit.name
+            if name == WORDING:
+                if not totals.wording:
+                    totals.wording = []
+                assert isinstance(totals.wording, list)
+                totals.wording.append(seq)
+                continue
+            if not totals.tactic_seqs:
+                totals.tactic_seqs = {}
+            if not self.signal_counts:
+                self.signal_counts = {}
+            seqs, counts = totals.tactic_seqs, self.signal_counts
+            assert isinstance(seqs, dict) and isinstance(counts, dict)
+            seqs.setdefault(name, []).append(seq)
+            counts[name] = counts.get(name, 0) + 1
+            if observation.target is not None and name in AIMED:
+                if not self.received:
+                    self.received = {}
+                received = self.received
+                assert isinstance(received, dict)
+                key = (observation.target, name)
+                received[key] = received.get(key, 0) + 1
 
     def _extend_turn(self, observation: Observation) -> None:
         assert observation.line is not None
@@ -241,15 +211,15 @@ class ConversationState:
         """Who a message of ``author`` is aimed at: the author of the message it replies
         to, else someone it mentions, else the last other speaker; looking back at most
         ``CONTEXT_MESSAGES`` messages."""
-        recent = list(itertools.islice(reversed(self.observations), CONTEXT_MESSAGES))
+        recent = list(self.observations.last(CONTEXT_MESSAGES))
         if reply_to is not None:
-            for earlier in recent:
-                if earlier.message_id == reply_to and earlier.author_id != author:
-                    return earlier.author_id
+            for message_id, earlier_author in recent:
+                if message_id == reply_to and earlier_author != author:
+                    return earlier_author
         for mentioned in mentions:
             if mentioned != author:
                 return mentioned
-        return next((e.author_id for e in recent if e.author_id != author), None)
+        return next((a for _, a in recent if a != author), None)
 
     def _with_answered_age(self, observation: Observation) -> Observation:
         """ "13" soon after someone else asked an age (or gave theirs) is an age.
@@ -262,10 +232,15 @@ class ConversationState:
         if age is None:
             return observation
         asked = False
-        for earlier in itertools.islice(reversed(self.observations), ANSWER_LOOKBACK):
-            if earlier.author_id == observation.author_id:
+        window = self.observations
+        next_seq = window.next_seq
+        for back, (_, author) in enumerate(window.last(ANSWER_LOOKBACK), start=1):
+            if author == observation.author_id:
                 break  # they have spoken since: that question was theirs to answer then
-            if earlier.age_answer is not None or any(h.name in _AGE_TALK for h in earlier.hits):
+            hits, detail = window.extra(next_seq - back)
+            if (detail is not None and detail.age_answer is not None) or any(
+                h.name in _AGE_TALK for h in hits
+            ):
                 asked = True
                 break
         if not asked:  # "how old r u" -> "13", or "14 wbu" -> "15"
@@ -278,12 +253,13 @@ class ConversationState:
     def age_of(self, author: str) -> tuple[bool, bool]:
         """(adult, minor) for ``author``: the platform's age band first, else what they
         said in the window."""
-        band = self.age_bands.get(author, AgeBand.UNKNOWN)
-        if band is not AgeBand.UNKNOWN:
-            return band is AgeBand.ADULT, band is AgeBand.MINOR
         totals = self.authors.get(author)
         if totals is None:
-            return False, False
+            gone = self._bands_gone.get(author) if self._bands_gone is not None else None
+            return gone is AgeBand.ADULT, gone is AgeBand.MINOR
+        band = totals.band
+        if band is not AgeBand.UNKNOWN:
+            return band is AgeBand.ADULT, band is AgeBand.MINOR
         return totals.said_adult(), totals.said_minor()
 
     def _recount_ages(self, author: str, before: tuple[bool, bool] | None) -> None:
@@ -299,47 +275,67 @@ class ConversationState:
             self.adults += after[0]
             self.minors += after[1]
 
-    def evict_oldest(self) -> Observation:
-        old = self.observations.pop(0)
-        if self._ids is not None:
-            self._ids.discard(old.message_id)
-        author = old.author_id
+    def evict_oldest(self) -> None:
+        author, question, continues, text_sum, hits, detail = self.observations.pop_oldest()
         ages_before = self.age_of(author)
         totals = self.authors[author]
         totals.messages -= 1
-        totals.turns -= not old.continues_turn
-        totals.questions -= old.is_question
-        totals.text_sum -= old.text_sum
-        counts = self.signal_counts
-        for hit in old.hits:
-            seqs = totals.tactic_seqs[hit.name]
-            del seqs[0]
-            if not seqs:
-                del totals.tactic_seqs[hit.name]
-            left = counts[hit.name] - 1
-            if left:
-                counts[hit.name] = left
-            else:
-                del counts[hit.name]
-            if old.target is not None and hit.name in AIMED:
-                key = (old.target, hit.name)
-                left = self.received[key] - 1
-                if left:
-                    self.received[key] = left
-                else:
-                    del self.received[key]
+        totals.turns -= not continues
+        totals.questions -= question
+        totals.text_sum -= text_sum
+        if hits:
+            self._uncount_hits(totals, hits, detail.target if detail is not None else None)
         if totals.messages == 0:
             del self.authors[author]
+            if totals.band is not AgeBand.UNKNOWN:
+                if self._bands_gone is None:
+                    self._bands_gone = {}
+                self._bands_gone[author] = totals.band
         self._recount_ages(author, ages_before)
-        self.first_author = self.observations[0].author_id if self.observations else None
-        return old
 
-    def evict_before(self, cutoff: datetime) -> list[Observation]:
-        """Drop observations older than ``cutoff``; returns those that left the window."""
-        dropped = []
-        while self.observations and self.observations[0].ts < cutoff:
-            dropped.append(self.evict_oldest())
-        return dropped
+    def _uncount_hits(
+        self, totals: AuthorTotals, hits: tuple[Hit, ...], target: str | None
+    ) -> None:
+        for hit in hits:
+            name = hit.name
+            if name == WORDING:
+                assert isinstance(totals.wording, list)
+                del totals.wording[0]
+                if not totals.wording:
+                    totals.wording = ()
+                continue
+            seqs, counts, received = totals.tactic_seqs, self.signal_counts, self.received
+            assert isinstance(seqs, dict) and isinstance(counts, dict)
+            shown = seqs[name]
+            del shown[0]
+            if not shown:
+                del seqs[name]
+                if not seqs:
+                    totals.tactic_seqs = _NONE
+            left = counts[name] - 1
+            if left:
+                counts[name] = left
+            else:
+                del counts[name]
+                if not counts:
+                    self.signal_counts = _NONE
+            if target is not None and name in AIMED:
+                assert isinstance(received, dict)
+                key = (target, name)
+                left = received[key] - 1
+                if left:
+                    received[key] = left
+                else:
+                    del received[key]
+                    if not received:
+                        self.received = _NONE
+
+    def evict_before(self, cutoff: datetime) -> None:
+        """Drop the messages older than ``cutoff``."""
+        oldest, limit = self.observations.oldest_micros(), micros(cutoff)
+        while oldest is not None and oldest < limit:
+            self.evict_oldest()
+            oldest = self.observations.oldest_micros()
 
     @property
     def message_count(self) -> int:
@@ -347,11 +343,14 @@ class ConversationState:
 
     def observation(self, seq: int) -> Observation | None:
         """The observation with sequence number ``seq``, if it is still in the window."""
-        if not self.observations:
-            return None
-        index = seq - self.observations[0].seq
-        if 0 <= index < len(self.observations):
-            found = self.observations[index]
-            if found.seq == seq:
-                return found
-        return next((o for o in self.observations if o.seq == seq), None)
+        return self.observations.observation(seq)
+
+    def notable(self) -> list[Observation]:
+        """The window's observations that can become evidence (a signal or a detail,
+        such as an age), oldest first: those an alert can point to."""
+        return self.observations.notable()
+
+    def signalling(self, last: int) -> list[str]:
+        """The authors of the window's ``last`` newest messages that show a signal, in
+        the order they first did."""
+        return list(dict.fromkeys(self.observations.signalling(self.next_seq - last)))

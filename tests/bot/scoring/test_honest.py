@@ -51,7 +51,8 @@ def test_a_signal_the_model_never_saw_counts_for_nothing() -> None:
     state = play(lines)
     before = SCORER.author_probability(state, "a", 0)
     last = state.observations[-1]
-    state.authors["a"].tactic_seqs.setdefault(sig.SEXUAL_CONTENT, []).append(last.seq)
+    totals = state.authors["a"]
+    totals.tactic_seqs = {**totals.tactic_seqs, sig.SEXUAL_CONTENT: [last.seq]}
     assert SCORER.author_probability(state, "a", 0) == before
 
 

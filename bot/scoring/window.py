@@ -1,0 +1,221 @@
+"""A conversation's window of messages, kept as columns rather than one object each.
+
+Most messages show nothing: all the scorer keeps of them is who wrote them, when,
+their id, whether they asked a question or continued a turn, and the text model's
+contribution. Those are kept in two flat columns (a list of ids and authors, an
+array of integers), a few dozen bytes a message instead of an object with its own
+fields. The few messages that can become evidence (a signal or an age) keep their
+signals and ``Detail`` beside the columns. Reading the window still gives
+``Observation``s, made on demand, equal to the ones added (see ``Window.__getitem__``
+for the one difference: a time zone).
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import overload
+
+from bot.scoring.observation import Detail, Observation
+from bot.scoring.signals import Hit
+
+_SCANNED_IDS = 16
+"""Up to this many messages, whether the window holds a message id is read from the
+window itself; past it, from a set of the window's ids."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+_QUESTION, _CONTINUES, _NAIVE = 1, 2, 4
+_FLAG_BITS = 3
+"""A message's second number: its text contribution (an integer, in millionths),
+shifted left past these flags."""
+
+
+def micros(ts: datetime) -> int:
+    """``ts`` as whole microseconds since the epoch (exact: comparing them is comparing
+    the times). A naive time counts from the naive epoch."""
+    return (ts - (_EPOCH if ts.tzinfo is not None else _NAIVE_EPOCH)) // _MICROSECOND
+
+
+class Window(Sequence[Observation]):
+    """The observations of a window of consecutive messages (consecutive sequence
+    numbers), oldest first: appended at the end, dropped from the front."""
+
+    __slots__ = ("_first", "_ids", "_notable", "_notable_seqs", "_numbers", "_refs")
+
+    def __init__(self) -> None:
+        self._refs: list[str] = []
+        """Message id and author id of each message."""
+        self._numbers = array("q")
+        """Time (``micros``) and text contribution with flags of each message."""
+        self._notable_seqs = array("q")
+        """The sequence numbers of the messages with signals or details, ascending..."""
+        self._notable: list[tuple[Hit, ...] | Detail | None] = []
+        """... and their signals and details, two items each."""
+        self._first = 0
+        """The sequence number of the oldest message (of the next one, while empty)."""
+        self._ids: set[str] | None = None
+        """The window's message ids, once the window is too long to scan (``holds``)."""
+
+    def __len__(self) -> int:
+        return len(self._refs) >> 1
+
+    @overload
+    def __getitem__(self, index: int) -> Observation: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Observation]: ...
+
+    def __getitem__(self, index: int | slice) -> Observation | list[Observation]:
+        """The observation at ``index``, made from the columns: equal to the one added,
+        with its time in UTC if it had another time zone (the same instant)."""
+        if isinstance(index, slice):
+            return [self._at(i) for i in range(*index.indices(len(self)))]
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("window index out of range")
+        return self._at(index)
+
+    def __iter__(self) -> Iterator[Observation]:
+        return (self._at(i) for i in range(len(self)))
+
+    def _at(self, index: int) -> Observation:
+        seq = self._first + index
+        time, word = self._numbers[2 * index], self._numbers[2 * index + 1]
+        hits, detail = self.extra(seq)
+        epoch = _NAIVE_EPOCH if word & _NAIVE else _EPOCH
+        return Observation(
+            seq=seq,
+            message_id=self._refs[2 * index],
+            author_id=self._refs[2 * index + 1],
+            ts=epoch + time * _MICROSECOND,
+            hits=hits,
+            is_question=bool(word & _QUESTION),
+            text_sum=word >> _FLAG_BITS,
+            detail=detail,
+            continues_turn=bool(word & _CONTINUES),
+        )
+
+    def extra(self, seq: int) -> tuple[tuple[Hit, ...], Detail | None]:
+        """The signals and detail of the message ``seq`` (none for most)."""
+        seqs = self._notable_seqs
+        at = bisect_left(seqs, seq)
+        if at == len(seqs) or seqs[at] != seq:
+            return (), None
+        hits, detail = self._notable[2 * at], self._notable[2 * at + 1]
+        assert isinstance(hits, tuple) and not isinstance(detail, tuple)
+        return hits, detail
+
+    @property
+    def next_seq(self) -> int:
+        """The sequence number the next message takes."""
+        return self._first + (len(self._refs) >> 1)
+
+    def start_at(self, seq: int) -> None:
+        """Number the next message ``seq`` (the window must be empty)."""
+        if self._refs:
+            raise ValueError("a window holding messages goes on from its last one")
+        self._first = seq
+
+    def append(self, observation: Observation) -> None:
+        """Add the next message (its ``seq`` is ``next_seq``, or any while empty)."""
+        refs, numbers, seq = self._refs, self._numbers, observation.seq
+        if not refs:
+            self._first = seq
+        elif seq != self._first + (len(refs) >> 1):
+            raise ValueError(f"message {seq} does not follow {self.next_seq - 1}")
+        ts = observation.ts
+        refs.append(observation.message_id)
+        refs.append(observation.author_id)
+        numbers.append(micros(ts))
+        numbers.append(
+            observation.text_sum << _FLAG_BITS
+            | observation.is_question * _QUESTION
+            | observation.continues_turn * _CONTINUES
+            | (ts.tzinfo is None) * _NAIVE
+        )
+        if observation.hits or observation.detail is not None:
+            self._notable_seqs.append(seq)
+            self._notable.append(observation.hits)
+            self._notable.append(observation.detail)
+        if self._ids is not None:
+            self._ids.add(observation.message_id)
+
+    def pop_oldest(self) -> tuple[str, bool, bool, int, tuple[Hit, ...], Detail | None]:
+        """Drop the oldest message; returns its author, whether it asked a question,
+        whether it continued a turn, its text contribution, its signals and its detail
+        (no ``Observation`` is made)."""
+        refs, numbers = self._refs, self._numbers
+        message_id, author, word = refs[0], refs[1], numbers[1]
+        hits: tuple[Hit, ...] = ()
+        detail = None
+        if self._notable_seqs and self._notable_seqs[0] == self._first:
+            hits, detail = self.extra(self._first)
+            del self._notable_seqs[0]
+            del self._notable[:2]
+        if self._ids is not None:
+            self._ids.discard(message_id)
+        del refs[:2]
+        del numbers[:2]
+        self._first += 1
+        return (
+            author,
+            bool(word & _QUESTION),
+            bool(word & _CONTINUES),
+            word >> _FLAG_BITS,
+            hits,
+            detail,
+        )
+
+    def holds(self, message_id: str) -> bool:
+        """Whether the message with this id is in the window."""
+        if self._ids is None:
+            if len(self._refs) <= 2 * _SCANNED_IDS:
+                return message_id in self._refs[::2]
+            self._ids = set(self._refs[::2])
+        return message_id in self._ids
+
+    def observation(self, seq: int) -> Observation | None:
+        """The observation with sequence number ``seq``, if it is still in the window."""
+        index = seq - self._first
+        return self._at(index) if 0 <= index < len(self) else None
+
+    def quoted(self, seq: int) -> tuple[str, str] | None:
+        """The id and quote of the message ``seq`` if it is in the window (the quote is
+        empty for a message without details)."""
+        index = seq - self._first
+        if not 0 <= index < len(self._refs) >> 1:
+            return None
+        detail = self.extra(seq)[1]
+        return self._refs[2 * index], detail.quote if detail is not None else ""
+
+    def oldest_micros(self) -> int | None:
+        """The time (``micros``) of the oldest message; None if the window is empty."""
+        return self._numbers[0] if self._numbers else None
+
+    def first_author(self) -> str | None:
+        """Who wrote the oldest message; None if the window is empty."""
+        return self._refs[1] if self._refs else None
+
+    def last(self, count: int) -> Iterator[tuple[str, str]]:
+        """(message id, author id) of the ``count`` newest messages, newest first."""
+        refs = self._refs
+        for at in range(len(refs) - 2, max(len(refs) - 2 * count, 0) - 2, -2):
+            yield refs[at], refs[at + 1]
+
+    def notable(self) -> list[Observation]:
+        """The observations that can become evidence (a signal or a detail, such as an
+        age), oldest first."""
+        return [self._at(seq - self._first) for seq in self._notable_seqs]
+
+    def signalling(self, since: int) -> Iterator[str]:
+        """The authors of the messages with a signal from sequence number ``since`` on,
+        oldest first (one per message)."""
+        seqs, notable, refs, first = self._notable_seqs, self._notable, self._refs, self._first
+        for at in range(bisect_left(seqs, since), len(seqs)):
+            if notable[2 * at]:
+                yield refs[2 * (seqs[at] - first) + 1]
