@@ -16,7 +16,7 @@ phrase split across lines is still found while every line keeps its own observat
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -61,7 +61,7 @@ class AuthorTotals:
     tactic_seqs: Mapping[str, list[int]] = field(default_factory=_none)
     """For each signal name but ``wording``, the sequence numbers of the window's
     messages showing it (never empty: a name leaves with its last message)."""
-    wording: Sequence[int] = ()
+    wording: tuple[int, ...] = ()
     """... and those of the lines whose wording drove the text score (the ``wording``
     signal: kept apart, as most lines that show a signal show only this one, and only
     evidence reads it)."""
@@ -166,10 +166,7 @@ class ConversationState:
         for hit in observation.hits:
             name = hit.name
             if name == WORDING:
-                if not totals.wording:
-                    totals.wording = []
-                assert isinstance(totals.wording, list)
-                totals.wording.append(seq)
+                totals.wording = (*totals.wording, seq)  # a tuple: most hold one or two
                 continue
             if not totals.tactic_seqs:
                 totals.tactic_seqs = {}
@@ -237,9 +234,9 @@ class ConversationState:
         for back, (_, author) in enumerate(window.last(ANSWER_LOOKBACK), start=1):
             if author == observation.author_id:
                 break  # they have spoken since: that question was theirs to answer then
-            hits, detail = window.extra(next_seq - back)
-            if (detail is not None and detail.age_answer is not None) or any(
-                h.name in _AGE_TALK for h in hits
+            notable = window.notable(next_seq - back)
+            if notable is not None and (
+                notable.age_answer is not None or any(h.name in _AGE_TALK for h in notable.hits)
             ):
                 asked = True
                 break
@@ -276,15 +273,15 @@ class ConversationState:
             self.minors += after[1]
 
     def evict_oldest(self) -> None:
-        author, question, continues, text_sum, hits, detail = self.observations.pop_oldest()
+        author, question, continues, text_sum, notable = self.observations.pop_oldest()
         ages_before = self.age_of(author)
         totals = self.authors[author]
         totals.messages -= 1
         totals.turns -= not continues
         totals.questions -= question
         totals.text_sum -= text_sum
-        if hits:
-            self._uncount_hits(totals, hits, detail.target if detail is not None else None)
+        if notable is not None and notable.hits:
+            self._uncount_hits(totals, notable.hits, notable.target)
         if totals.messages == 0:
             del self.authors[author]
             if totals.band is not AgeBand.UNKNOWN:
@@ -299,10 +296,7 @@ class ConversationState:
         for hit in hits:
             name = hit.name
             if name == WORDING:
-                assert isinstance(totals.wording, list)
-                del totals.wording[0]
-                if not totals.wording:
-                    totals.wording = ()
+                totals.wording = totals.wording[1:]
                 continue
             seqs, counts, received = totals.tactic_seqs, self.signal_counts, self.received
             assert isinstance(seqs, dict) and isinstance(counts, dict)
@@ -348,7 +342,7 @@ class ConversationState:
     def notable(self) -> list[Observation]:
         """The window's observations that can become evidence (a signal or a detail,
         such as an age), oldest first: those an alert can point to."""
-        return self.observations.notable()
+        return self.observations.notables()
 
     def signalling(self, last: int) -> list[str]:
         """The authors of the window's ``last`` newest messages that show a signal, in

@@ -4,16 +4,15 @@ Most messages show nothing: all the scorer keeps of them is who wrote them, when
 their id, whether they asked a question or continued a turn, and the text model's
 contribution. Those are kept in two flat columns (a list of ids and authors, an
 array of integers), a few dozen bytes a message instead of an object with its own
-fields. The few messages that can become evidence (a signal or an age) keep their
-signals and ``Detail`` beside the columns. Reading the window still gives
-``Observation``s, made on demand, equal to the ones added (see ``Window.__getitem__``
-for the one difference: a time zone).
+fields. A message that can become evidence (a signal or an age) has a ``Notable``
+in its author's place in the list: its author, signals and details in one object.
+Reading the window still gives ``Observation``s, made on demand, equal to the ones
+added (see ``Window.__getitem__`` for the one difference: a time zone).
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import overload
@@ -39,21 +38,45 @@ def micros(ts: datetime) -> int:
     return (ts - (_EPOCH if ts.tzinfo is not None else _NAIVE_EPOCH)) // _MICROSECOND
 
 
+class Notable:
+    """The author, signals and details of a message that can become evidence: one
+    object where an ``Observation`` and its ``Detail`` would be two."""
+
+    __slots__ = ("age_answer", "author_id", "channel_id", "hits", "link", "quote", "target")
+
+    def __init__(self, author_id: str, hits: tuple[Hit, ...], detail: Detail | None) -> None:
+        self.author_id = author_id
+        self.hits = hits
+        self.quote = detail.quote if detail is not None else None
+        """None: the message had signals but no details."""
+        self.channel_id = detail.channel_id if detail is not None else ""
+        self.link = detail.link if detail is not None else None
+        self.age_answer = detail.age_answer if detail is not None else None
+        self.target = detail.target if detail is not None else None
+
+    @property
+    def detail(self) -> Detail | None:
+        if self.quote is None:
+            return None
+        return Detail(self.quote, self.channel_id, self.link, self.age_answer, self.target)
+
+
+def _author(ref: str | Notable) -> str:
+    return ref if type(ref) is str else ref.author_id  # type: ignore[union-attr]
+
+
 class Window(Sequence[Observation]):
     """The observations of a window of consecutive messages (consecutive sequence
     numbers), oldest first: appended at the end, dropped from the front."""
 
-    __slots__ = ("_first", "_ids", "_notable", "_notable_seqs", "_numbers", "_refs")
+    __slots__ = ("_first", "_ids", "_numbers", "_refs")
 
     def __init__(self) -> None:
-        self._refs: list[str] = []
-        """Message id and author id of each message."""
+        self._refs: list[str | Notable] = []
+        """The id of each message, then its author (a ``Notable`` for a message with
+        signals or details)."""
         self._numbers = array("q")
         """Time (``micros``) and text contribution with flags of each message."""
-        self._notable_seqs = array("q")
-        """The sequence numbers of the messages with signals or details, ascending..."""
-        self._notable: list[tuple[Hit, ...] | Detail | None] = []
-        """... and their signals and details, two items each."""
         self._first = 0
         """The sequence number of the oldest message (of the next one, while empty)."""
         self._ids: set[str] | None = None
@@ -84,31 +107,30 @@ class Window(Sequence[Observation]):
         return (self._at(i) for i in range(len(self)))
 
     def _at(self, index: int) -> Observation:
-        seq = self._first + index
         time, word = self._numbers[2 * index], self._numbers[2 * index + 1]
-        hits, detail = self.extra(seq)
+        ref = self._refs[2 * index + 1]
+        notable = ref if type(ref) is Notable else None
         epoch = _NAIVE_EPOCH if word & _NAIVE else _EPOCH
         return Observation(
-            seq=seq,
-            message_id=self._refs[2 * index],
-            author_id=self._refs[2 * index + 1],
+            seq=self._first + index,
+            message_id=self._refs[2 * index],  # type: ignore[arg-type]
+            author_id=_author(ref),
             ts=epoch + time * _MICROSECOND,
-            hits=hits,
+            hits=notable.hits if notable is not None else (),
             is_question=bool(word & _QUESTION),
             text_sum=word >> _FLAG_BITS,
-            detail=detail,
+            detail=notable.detail if notable is not None else None,
             continues_turn=bool(word & _CONTINUES),
         )
 
-    def extra(self, seq: int) -> tuple[tuple[Hit, ...], Detail | None]:
-        """The signals and detail of the message ``seq`` (none for most)."""
-        seqs = self._notable_seqs
-        at = bisect_left(seqs, seq)
-        if at == len(seqs) or seqs[at] != seq:
-            return (), None
-        hits, detail = self._notable[2 * at], self._notable[2 * at + 1]
-        assert isinstance(hits, tuple) and not isinstance(detail, tuple)
-        return hits, detail
+    def notable(self, seq: int) -> Notable | None:
+        """The signals and details of the message ``seq``: None if it has none, or if
+        it is not in the window."""
+        index = seq - self._first
+        if not 0 <= index < len(self._refs) >> 1:
+            return None
+        ref = self._refs[2 * index + 1]
+        return ref if type(ref) is Notable else None
 
     @property
     def next_seq(self) -> int:
@@ -130,7 +152,10 @@ class Window(Sequence[Observation]):
             raise ValueError(f"message {seq} does not follow {self.next_seq - 1}")
         ts = observation.ts
         refs.append(observation.message_id)
-        refs.append(observation.author_id)
+        if observation.hits or observation.detail is not None:
+            refs.append(Notable(observation.author_id, observation.hits, observation.detail))
+        else:
+            refs.append(observation.author_id)
         numbers.append(micros(ts))
         numbers.append(
             observation.text_sum << _FLAG_BITS
@@ -138,37 +163,27 @@ class Window(Sequence[Observation]):
             | observation.continues_turn * _CONTINUES
             | (ts.tzinfo is None) * _NAIVE
         )
-        if observation.hits or observation.detail is not None:
-            self._notable_seqs.append(seq)
-            self._notable.append(observation.hits)
-            self._notable.append(observation.detail)
         if self._ids is not None:
             self._ids.add(observation.message_id)
 
-    def pop_oldest(self) -> tuple[str, bool, bool, int, tuple[Hit, ...], Detail | None]:
+    def pop_oldest(self) -> tuple[str, bool, bool, int, Notable | None]:
         """Drop the oldest message; returns its author, whether it asked a question,
-        whether it continued a turn, its text contribution, its signals and its detail
-        (no ``Observation`` is made)."""
+        whether it continued a turn, its text contribution, and its signals and details
+        if it had any (no ``Observation`` is made)."""
         refs, numbers = self._refs, self._numbers
-        message_id, author, word = refs[0], refs[1], numbers[1]
-        hits: tuple[Hit, ...] = ()
-        detail = None
-        if self._notable_seqs and self._notable_seqs[0] == self._first:
-            hits, detail = self.extra(self._first)
-            del self._notable_seqs[0]
-            del self._notable[:2]
+        message_id, ref, word = refs[0], refs[1], numbers[1]
         if self._ids is not None:
             self._ids.discard(message_id)
         del refs[:2]
         del numbers[:2]
         self._first += 1
+        notable = ref if type(ref) is Notable else None
         return (
-            author,
+            _author(ref),
             bool(word & _QUESTION),
             bool(word & _CONTINUES),
             word >> _FLAG_BITS,
-            hits,
-            detail,
+            notable,
         )
 
     def holds(self, message_id: str) -> bool:
@@ -190,8 +205,9 @@ class Window(Sequence[Observation]):
         index = seq - self._first
         if not 0 <= index < len(self._refs) >> 1:
             return None
-        detail = self.extra(seq)[1]
-        return self._refs[2 * index], detail.quote if detail is not None else ""
+        ref = self._refs[2 * index + 1]
+        quote = ref.quote if type(ref) is Notable else None  # type: ignore[union-attr]
+        return self._refs[2 * index], quote or ""  # type: ignore[return-value]
 
     def oldest_micros(self) -> int | None:
         """The time (``micros``) of the oldest message; None if the window is empty."""
@@ -199,23 +215,25 @@ class Window(Sequence[Observation]):
 
     def first_author(self) -> str | None:
         """Who wrote the oldest message; None if the window is empty."""
-        return self._refs[1] if self._refs else None
+        return _author(self._refs[1]) if self._refs else None
 
     def last(self, count: int) -> Iterator[tuple[str, str]]:
         """(message id, author id) of the ``count`` newest messages, newest first."""
         refs = self._refs
         for at in range(len(refs) - 2, max(len(refs) - 2 * count, 0) - 2, -2):
-            yield refs[at], refs[at + 1]
+            yield refs[at], _author(refs[at + 1])  # type: ignore[misc]
 
-    def notable(self) -> list[Observation]:
+    def notables(self) -> list[Observation]:
         """The observations that can become evidence (a signal or a detail, such as an
         age), oldest first."""
-        return [self._at(seq - self._first) for seq in self._notable_seqs]
+        refs = self._refs
+        return [self._at(i >> 1) for i in range(1, len(refs), 2) if type(refs[i]) is Notable]
 
     def signalling(self, since: int) -> Iterator[str]:
         """The authors of the messages with a signal from sequence number ``since`` on,
         oldest first (one per message)."""
-        seqs, notable, refs, first = self._notable_seqs, self._notable, self._refs, self._first
-        for at in range(bisect_left(seqs, since), len(seqs)):
-            if notable[2 * at]:
-                yield refs[2 * (seqs[at] - first) + 1]
+        refs = self._refs
+        for at in range(2 * max(since - self._first, 0) + 1, len(refs), 2):
+            ref = refs[at]
+            if type(ref) is Notable and ref.hits:
+                yield ref.author_id

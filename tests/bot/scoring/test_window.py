@@ -45,9 +45,10 @@ def test_the_window_gives_back_what_was_added() -> None:
         window.append(observation)
     assert list(window) == added
     assert window[-1] == added[-1] and window[1:3] == added[1:3]
-    assert window.notable() == added[2:4]
+    assert window.notables() == added[2:4]
     assert window.quoted(2) == ("m2", "dont tell") and window.quoted(4) == ("m4", "")
-    assert window.extra(3) == ((), Detail("13", age_answer=13)) and window.extra(4) == ((), None)
+    assert window.notable(2).hits == (HITS["secrecy"],) and window.notable(4) is None
+    assert window.notable(3).detail == Detail("13", age_answer=13) and window.notable(3).hits == ()
     assert window.observation(3) == added[3] and window.observation(5) is None
     with pytest.raises(IndexError):
         window[5]
@@ -70,7 +71,8 @@ def test_messages_leave_from_the_front_and_numbering_goes_on() -> None:
     for _ in range(5):
         window.pop_oldest()
     assert [o.seq for o in window] == list(range(45, 60))
-    assert [o.seq for o in window.notable()] == [49, 56]
+    assert [o.seq for o in window.notables()] == [49, 56]
+    assert window.observation(49) == plain(49, hits=(HITS["gifts"],))  # signals, no detail
     assert list(window.signalling(50)) == ["a"]
     assert window.next_seq == 60
     with pytest.raises(ValueError):
@@ -79,7 +81,7 @@ def test_messages_leave_from_the_front_and_numbering_goes_on() -> None:
         window.start_at(0)  # only an empty window is renumbered
     while len(window):
         window.pop_oldest()
-    assert window.next_seq == 60 and not window.notable()
+    assert window.next_seq == 60 and not window.notables()
     window.start_at(7)
     window.append(plain(7))
     assert window.observation(7) == plain(7)
