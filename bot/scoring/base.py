@@ -95,7 +95,11 @@ _AGE_ANSWER = re.compile(
     r"|old|ish|soon))*[^a-z0-9]*$"
     # "15, freshman", "13 turning 14 in march", "12 almost 13", "14 but 15 next week"
     r"|[ ,.]+(?:turning|almost|nearly|but|going on|and a half|freshman|sophomore|junior|senior"
-    r"|in (?:\d{1,2}(?:st|nd|rd|th)|year \d{1,2}|grade \d{1,2}))\b[^\n]{0,40}$)"
+    r"|in (?:\d{1,2}(?:st|nd|rd|th)|year \d{1,2}|grade \d{1,2}"
+    r"|(?:the )?(?:summer|spring|fall|autumn|winter)"
+    # "13 in june", "12, 13 in march"
+    r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|january|february|march|april|june|july"
+    r"|august|sept|september|october|november|december))\b[^\n]{0,40}$)"
 )
 
 

@@ -96,10 +96,11 @@ def test_a_school_grade_answers_an_age_question() -> None:
 def test_a_round_of_ages_in_a_channel_is_read() -> None:
     state = ConversationState()
     lines = [("a", "how old is everyone here"), ("b", "14 lol"), ("c", "13 turning 14 in march"),
-             ("d", "15, freshman"), ("e", "gg"), ("e", "what map"), ("e", "16")]  # fmt: skip
+             ("d", "15, freshman"), ("f", "13 in june"), ("e", "gg"), ("e", "what map"),
+             ("e", "16")]  # fmt: skip
     for i, (author, text) in enumerate(lines):
         state.add(SCORER.observe(make(i, author, text), state))
-    assert [state.authors[x].count("minor_disclosure") for x in "bcde"] == [1, 1, 1, 0]
+    assert [state.authors[x].count("minor_disclosure") for x in "bcdfe"] == [1, 1, 1, 1, 0]
 
 
 def test_ages_exchanged_both_ways_are_disclosures() -> None:

@@ -281,6 +281,22 @@ EVERYDAY_PHRASINGS = [
     ("secrecy", "just tell ur mum u got a lift from a friend"),
     ("platform_move", "add my alt account instead"),
     ("platform_move", "its better if we talk alone"),
+    # age flattery, checks on who is around and "they don't get you, i do" in other words
+    ("flattery", "honestly more grown-up than most of the adults in that chat"),
+    ("flattery", "no way u play like someone way older"),
+    ("flattery", "you ask really sharp questions for 7th grade"),
+    ("flattery", "13 and writing like that"),
+    ("flattery", "smartest kid in this channel honestly"),
+    ("flattery", "i thought u were like 15 from how u build"),
+    ("risk_assessment", "oh r ur parents not home?"),
+    ("risk_assessment", "parents at work?"),
+    ("risk_assessment", "does she read dms or just look at servers"),
+    ("risk_assessment", "is there a time she's not around?"),
+    ("secrecy", "just say u saved up. trust me"),
+    ("secrecy", "no need to bring it up with your parents"),
+    ("isolation", "they dont see how hard u try. i do"),
+    ("isolation", "grown-ups forget what it's like"),
+    ("age_probe", "you are how many years?"),
 ]
 
 
@@ -351,6 +367,12 @@ HARD_NEGATIVES = [
     ("risk_assessment", "what time does the raid start"),
     ("risk_assessment", "will your mom be at the recital"),
     ("secrecy", "i need to bother him about the invoice"),
+    ("isolation", "not really they dont care what i do on discord"),
+    ("flattery", "i play like a pro now lol"),
+    ("flattery", "more talented than most people in this server"),
+    ("risk_assessment", "is your dad coming to the game?"),
+    ("risk_assessment", "alone in the house is scary in horror games"),
+    ("secrecy", "dont bring it up with the mods again"),
 ]
 
 
