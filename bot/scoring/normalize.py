@@ -252,7 +252,7 @@ def _unicode_fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     # Drop combining marks (accents stacked to disguise letters), keep base letters;
     # other emoji and pictographs become spaces, so "dont 🙃 tell anyone" reads whole.
-    text = "".join(_fold_char(ch) for ch in unicodedata.normalize("NFD", text))
+    text = unicodedata.normalize("NFD", text).translate(_FOLD)
     text = text.lower().translate(_LOOKALIKES)
     return text.replace("’", "'").replace("‘", "'").replace("`", "'")
 
@@ -266,6 +266,22 @@ def _fold_char(ch: str) -> str:
     if category in ("So", "Sk", "Co", "Cs") or ch == "\ufe0f":
         return " "
     return ch
+
+
+class _Folds(dict[int, str]):
+    """``_fold_char`` as a ``str.translate`` table, filled as characters are met (a
+    character read once per text instead of a call per character); at most
+    ``_FOLDS_KEPT`` characters are remembered."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < _FOLDS_KEPT:
+            self[code] = folded
+        return folded
+
+
+_FOLDS_KEPT = 20_000
+_FOLD = _Folds()
 
 
 def _join_spaced(match: re.Match[str]) -> str:
