@@ -61,11 +61,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        # A deadline, not a count of tries: on a loaded machine a try itself takes long.
+        deadline = time.monotonic() + 120
+        while True:
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(base + "/readyz", timeout=1)
                 break
             assert process.poll() is None, (root / "server.log").read_text()
+            assert time.monotonic() < deadline, "the server never became ready"
             time.sleep(0.1)
         yield base, key
     finally:
