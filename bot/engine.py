@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 MAX_HOT_CONVERSATIONS = 10_000
 """Conversations kept in memory; older ones are rebuilt from the store when they speak
-again. At most ~90 KB each with a full 200-message window (`watchkeeper bench`)."""
+again. About 45 KB each with a full 200-message window (`watchkeeper bench`)."""
 FLUSH_EVERY = 256
 """Buffered window writes start after this many messages (and are awaited on every case).
 
