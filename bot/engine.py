@@ -159,7 +159,8 @@ class Engine:
         key = route.key
         conversation = self._hot.get(key)  # most messages: no coroutine for the lookup
         if conversation is None:
-            conversation = await self._conversation(key)
+            await self._load({key})
+            conversation = self._hot[key]
         else:
             self._hot.move_to_end(key)
         if conversation.state.holds(message.message_id):
@@ -297,14 +298,6 @@ class Engine:
             for o in conversation.state.notable()
             if o.message_id in wanted
         ]
-
-    async def _conversation(self, key: ConversationKey) -> _Conversation:
-        conversation = self._hot.get(key)
-        if conversation is not None:
-            self._hot.move_to_end(key)
-            return conversation
-        await self._load({key})
-        return self._hot[key]
 
     async def _load(self, keys: set[ConversationKey]) -> None:
         """Rebuild conversations new to this process from their stored windows (one

@@ -175,10 +175,9 @@ def author_feature_parts(
         present = _counted(tactic_seqs, known, bool(partner_minor))
         stages = {STAGES[n] for n in present}
         staged, latest = float(len(stages)), float(max(stages, default=0)) / 6
-        empty: list[int] = []
-        reported = len(tactic_seqs.get("concern_report", empty))
-        parents = len(tactic_seqs.get("parent_involvement", empty))
-        family = len(tactic_seqs.get("family_address", empty))
+        reported = totals.count("concern_report")
+        parents = totals.count("parent_involvement")
+        family = totals.count("family_address")
     else:  # most authors show no signal
         present, staged, latest = [], 0.0, 0.0
         reported = parents = family = 0

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot import engine as engine_module
 from bot.config import Settings
-from bot.engine import Engine
+from bot.engine import Engine, _Conversation
 from bot.models import Action, CaseKind, CaseState, ConversationKey
 from bot.scoring import load_scorer
 from bot.scoring.rules import RuleScorer
@@ -68,6 +68,12 @@ async def run_engine(settings: Settings, path: Path, messages: list) -> tuple[En
     return engine, cases
 
 
+async def rebuilt_conversation(engine: Engine, key: ConversationKey) -> _Conversation:
+    """The conversation ``engine`` rebuilds from its store, as for a message new to it."""
+    await engine._load({key})
+    return engine._hot[key]
+
+
 async def test_grooming_in_a_busy_channel_opens_exactly_one_case(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     _, cases = await run_engine(settings, tmp_path / "wk.db", interleaved())
@@ -102,7 +108,7 @@ async def test_rebuilt_state_scores_like_the_live_state(tmp_path: Path) -> None:
     store = sqlite_store(tmp_path / "wk.db")
     await store.open()
     fresh = Engine(settings, store, RuleScorer())
-    rebuilt = await fresh._conversation(live.key)
+    rebuilt = await rebuilt_conversation(fresh, live.key)
     await store.close()
     assert fresh.scorer.risk(rebuilt.state) == first.scorer.risk(live.state)
 
@@ -128,7 +134,7 @@ async def test_a_line_addressed_to_no_one_is_evidence_in_the_pair_it_opens(tmp_p
     store = sqlite_store(tmp_path / "wk.db")
     await store.open()
     fresh = Engine(settings, store, RuleScorer())
-    rebuilt = await fresh._conversation(live.key)
+    rebuilt = await rebuilt_conversation(fresh, live.key)
     await store.close()
     ids = [o.message_id for o in rebuilt.state.observations]
     assert ids == [m.message_id for m in messages]
@@ -278,7 +284,8 @@ async def test_batches_score_like_single_messages_and_windows_stay_in_order(
         }
         fresh = Engine(settings, store, RuleScorer())
         rebuilt = {
-            str(k): fresh.scorer.risk((await fresh._conversation(k)).state) for k in engine._hot
+            str(k): fresh.scorer.risk((await rebuilt_conversation(fresh, k)).state)
+            for k in engine._hot
         }
         cases = [(c.number, c.conversation, c.level) for c in await store.list_cases()]
         results[mode] = (windows, rebuilt, cases)
@@ -359,6 +366,6 @@ async def test_only_conversations_the_store_holds_are_read_from_it(
     await say("d3")  # new: not read
     assert reads() == 3
     assert [o.message_id for o in engine._hot[d2].state.observations] == sent["d2"]
-    rebuilt = {k: engine.scorer.risk((await engine._conversation(k)).state) for k in live}
+    rebuilt = {k: engine.scorer.risk((await rebuilt_conversation(engine, k)).state) for k in live}
     assert rebuilt == live
     await store.close()
