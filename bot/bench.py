@@ -193,33 +193,43 @@ async def _throughput(
     return elapsed, cpu, latencies
 
 
-async def _cost_at_window(
-    settings: Settings, window: int, repetition: int = 0, probes: int = 400
-) -> float:
-    """Mean engine cost (µs) of a message in a conversation whose window is full at
-    ``window`` messages."""
-    tuned = settings.model_copy(deep=True)
-    tuned.storage.window_messages = window
-    store = sqlite_store(tuned.storage.data_dir / f"window{window}-{repetition}.db")
-    await store.open()
-    engine = Engine(tuned, store, load_scorer(tuned))
-    rng = random.Random(window)
+async def _cost_at_windows(
+    settings: Settings, windows: tuple[int, ...], repetition: int = 0, probes: int = 400
+) -> list[float]:
+    """Median engine cost (µs) of a message in a conversation whose window is full, for
+    each window size: one engine per size, all fed the same messages, the probes
+    alternated between them (in a rotating order) so that a noisy moment of the machine
+    falls on every size alike instead of on whichever was measured then."""
+    engines = []
+    for window in windows:
+        tuned = settings.model_copy(deep=True)
+        tuned.storage.window_messages = window
+        store = sqlite_store(tuned.storage.data_dir / f"window{window}-{repetition}.db")
+        await store.open()
+        engines.append(Engine(tuned, store, load_scorer(tuned)))
+    rng = random.Random(repetition)
     a, b = Participant("a", "A", AgeBand.ADULT), Participant("b", "B", AgeBand.MINOR)
+    texts = [_text(rng) for _ in range(max(windows) + probes)]
 
     def msg(n: int) -> Message:
-        return Message("bench", "s", "dm", f"w{n}", a if n % 2 else b, _text(rng),
+        return Message("bench", "s", "dm", f"w{n}", a if n % 2 else b, texts[n],
                        _START + timedelta(seconds=n), is_dm=True)  # fmt: skip
 
-    for n in range(window):
-        await engine.ingest(msg(n))
-    timings = []
-    for n in range(window, window + probes):
-        before = time.perf_counter()
-        await engine.ingest(msg(n))
-        timings.append(time.perf_counter() - before)
-    await engine.flush()
-    await store.close()
-    return statistics.median(timings) * 1e6
+    for engine in engines:  # the same conversation so far: each window is full
+        for n in range(max(windows)):
+            await engine.ingest(msg(n))
+    timings: list[list[float]] = [[] for _ in windows]
+    for n in range(max(windows), max(windows) + probes):
+        message = msg(n)
+        for turn in range(len(engines)):
+            which = (n + turn) % len(engines)
+            before = time.perf_counter()
+            await engines[which].ingest(message)
+            timings[which].append(time.perf_counter() - before)
+    for engine in engines:
+        await engine.flush()
+        await engine.store.close()
+    return [statistics.median(costs) * 1e6 for costs in timings]
 
 
 def _bytes_per_conversation(settings: Settings, messages: list[Message]) -> float:
@@ -260,8 +270,7 @@ def _one_repetition(
     path = settings.storage.data_dir / f"run{repetition}.db"
     elapsed, cpu, latencies = asyncio.run(_throughput(settings, load, path, progress))
     progress.stage("cost per message at window 10 and 200", 0)
-    cost_10 = asyncio.run(_cost_at_window(settings, 10, repetition))
-    cost_200 = asyncio.run(_cost_at_window(settings, 200, repetition))
+    cost_10, cost_200 = asyncio.run(_cost_at_windows(settings, (10, 200), repetition))
     ordered = sorted(latencies)
     return {
         "messages_per_second": round(len(load) / elapsed, 1),
