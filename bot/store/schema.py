@@ -192,6 +192,16 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE INDEX conversations_space ON conversations (platform, space_id)",
     ],
+    # 9: fewer indexes to keep up on every message written (each one a b-tree insert,
+    # and on SQLite a page to write per batch). A window is read through
+    # ``UNIQUE (conversation, message_id)`` (its rows sorted by id: a window is bounded
+    # by the purge); the purge, which already reads every message to bound windows in
+    # length, finds old messages and conversations by scanning.
+    [
+        "DROP INDEX messages_conversation",
+        "DROP INDEX messages_ts",
+        "DROP INDEX conversations_last_ts",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

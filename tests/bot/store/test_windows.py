@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.engine import Engine
 from bot.models import ConversationKey, Level
 from bot.scoring.rules import RuleScorer
-from bot.store import SqlStore
+from bot.store import SqlStore, schema
+from bot.store.base import StoredMessage
 from tests.bot.store.conftest import OpenStore
-from tests.bot.test_engine import CHILD, GROOMING
+from tests.bot.test_engine import ADULT, CHILD, GROOMING
 from tests.conftest import T0, make_settings, message
 
 
@@ -56,3 +59,55 @@ async def test_a_space_taken_back_sees_the_conversations_another_process_wrote(
     rebuilt, live = here._hot[key].state, there._hot[key].state
     assert [o.message_id for o in rebuilt.observations] == [m.message_id for m in sent]
     assert here.scorer.risk(rebuilt) == there.scorer.risk(live)
+
+
+async def _indexes(store: SqlStore, table: str) -> set[str]:
+    if store.driver.dialect == "sqlite":
+        rows = await store.driver.fetch(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            (table,),
+        )
+    else:
+        rows = await store.driver.fetch(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = ? AND indexname NOT LIKE '%pkey' AND indexname NOT LIKE '%key'",
+            (table,),
+        )
+    return {row[0] for row in rows}
+
+
+async def test_a_store_written_before_migration_9_reads_the_same_windows(
+    open_store: OpenStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 9 drops the indexes the write path paid for and no query needs: a
+    store written with them reads back the same windows (the newest, oldest first)
+    without them, and takes new messages as before (a redelivery still ignored)."""
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 8)
+    old = await open_store()
+    assert await _indexes(old, "messages") == {
+        "messages_conversation", "messages_ts", "messages_author"
+    }  # fmt: skip
+    # Interleaved conversations, timestamps out of order: a window is in arrival order.
+    written = [
+        StoredMessage(f"k{n % 3}", message(ADULT, f"t{n}", at=(n * 7) % 11, message_id=f"m{n}"))
+        for n in range(30)
+    ]
+    await old.append_messages(written)
+    await old.close()
+    monkeypatch.undo()
+
+    new = await open_store()
+    assert await new.schema_version() == schema.SCHEMA_VERSION >= 9
+    assert await _indexes(new, "messages") == {"messages_author"}
+    assert await _indexes(new, "conversations") == {"conversations_space"}
+    later = StoredMessage("k0", message(ADULT, "new", at=1, message_id="m30"))
+    await new.append_messages([written[0], later])
+    windows = await new.load_windows(["k0", "k1", "k2"], 4)
+    texts = {k: [s.message.text for s in w] for k, w in windows.items()}
+    assert texts == {
+        "k0": ["t21", "t24", "t27", "new"],
+        "k1": ["t19", "t22", "t25", "t28"],
+        "k2": ["t20", "t23", "t26", "t29"],
+    }
+    assert [s.message.text for s in await new.load_window("k1", 2)] == ["t25", "t28"]
