@@ -14,7 +14,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import metrics, step
@@ -60,7 +60,9 @@ CASE_SYNC_SECONDS = 1.0
 class _Conversation:
     key: ConversationKey
     state: ConversationState
-    participants: dict[str, Participant] = field(default_factory=dict)
+    participants: tuple[Participant, ...] = ()
+    """Everyone who wrote in it, as the case will name them (a tuple, replaced when one
+    changes: a pair's two people cost a third of a dict's bytes)."""
     case: Case | None = None
     case_loaded: bool = False
 
@@ -190,9 +192,15 @@ class Engine:
         """Remember who wrote ``message`` as the case will name them (the latest age band
         and display name the platform gave)."""
         author = message.author
-        known = conversation.participants.get(author.user_id)
-        if known is None or (author.age_band is not AgeBand.UNKNOWN) or author.display_name:
-            conversation.participants[author.user_id] = author
+        people = conversation.participants
+        for index, known in enumerate(people):
+            if known.user_id == author.user_id:
+                if known is author or known == author:
+                    return
+                if author.age_band is not AgeBand.UNKNOWN or author.display_name:
+                    conversation.participants = (*people[:index], author, *people[index + 1 :])
+                return
+        conversation.participants = (*people, author)
 
     def hold(self, key: ConversationKey, message: Message) -> None:
         """Add a message to its conversation's state in memory only: no score, no
@@ -231,7 +239,7 @@ class Engine:
             return None
         metrics.alert(score.level.value, verdict.value)
         evidence = self._evidence(conversation, score)
-        participants = list(conversation.participants.values())
+        participants = list(conversation.participants)
         if verdict in (Verdict.NEW, Verdict.NEW_IN_DIGEST):
             written = await self.store.open_case(
                 NewCase(

@@ -232,6 +232,9 @@ def evidence(
     ``counts``: whether a signal counts for the scorer (a learned model counts only the
     signals it was trained on); sexualised talk counts only with a child present.
     """
+    own = state.authors.get(author)
+    if not state.signal_counts and (own is None or not own.wording):
+        return ()  # no one shows a signal: most conversations, most of the time
     found: list[tuple[int, Signal]] = []
     child = None
     for who, totals in state.authors.items():
@@ -251,7 +254,6 @@ def evidence(
             quoted = state.observations.quoted(seqs[0])
             if quoted is not None:
                 found.append((seqs[0], Signal(name, _weight(name), *quoted, who)))
-    own = state.authors.get(author)
     for seq in itertools.islice(own.wording if own is not None else (), 2):
         quoted = state.observations.quoted(seq)
         if quoted is not None:

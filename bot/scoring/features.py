@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Sequence
 
 from bot.scoring import signals as sig
 from bot.scoring.base import child_present
@@ -98,6 +99,10 @@ def author_feature_names() -> list[str]:
     ]
     names += [f"t:{name}" for name in TACTIC_NAMES]
     return names
+
+
+_BASE_FEATURES = len(author_feature_names()) - len(TACTIC_NAMES)
+"""How many features come before the tactics' (one each, ``t:name``)."""
 
 
 def counted_tactics(
@@ -216,3 +221,87 @@ def author_feature_parts(
     base = len(values)
     tactics = [(base + _TACTIC_INDEX[n], log1p[len(tactic_seqs[n])]) for n in present]
     return values, tactics
+
+
+def author_logit(
+    state: ConversationState,
+    author: str,
+    text_scale: float,
+    reach: int,
+    known: frozenset[str] | None,
+    coef: Sequence[float],
+) -> float:
+    """``coef . author_features(...)`` as ``sum`` adds it (the same float additions in
+    the same order, from 0.0), without making the features: what the model reads for
+    every author on every message.
+
+    A term whose feature is zero is left out (adding zero changes no sum) and a flag's
+    term is its coefficient (``c * 1.0 == c``), so the result is the dot product's to
+    the last bit; ``test_features.py`` holds it to that.
+    """
+    totals = state.authors[author]
+    tactic_seqs = totals.tactic_seqs
+    self_adult, self_minor = state.age_of(author)
+    partner_minor_seen = state.minors - self_minor > 0
+    partner_minor = partner_minor_seen and not self_minor
+    log1p = _LOG1P
+    turns = totals.turns
+    text_scale *= turns / (turns + TEXT_PRIOR_MESSAGES)
+    total_messages = state.message_count or 1
+    s = 0.0
+    s += coef[0] * text_scale
+    if partner_minor:
+        s += coef[1] * text_scale
+    present = _counted(tactic_seqs, known, partner_minor) if tactic_seqs else None
+    distinct = 0.0
+    if present:
+        stages = {STAGES[n] for n in present}
+        distinct = log1p[len(present)]
+        s += coef[2] * distinct
+        s += coef[3] * float(len(stages))
+        s += coef[4] * (float(max(stages)) / 6)
+    if partner_minor:
+        s += coef[5]
+    if state.adults - self_adult > 0:
+        s += coef[6]
+    if self_adult:
+        s += coef[7]
+    if self_minor:
+        s += coef[8]
+    if self_adult and partner_minor_seen:
+        s += coef[9]
+    if self_minor and partner_minor_seen:
+        s += coef[10]
+    if partner_minor and distinct:
+        s += coef[11] * distinct
+    if state.first_author == author:
+        s += coef[12]
+    s += coef[13] * (totals.messages / total_messages)
+    if totals.questions:
+        s += coef[14] * (totals.questions / (totals.messages or 1))
+    s += coef[15] * log1p[total_messages]
+    if reach:
+        s += coef[16] * log1p[reach]
+    if total_messages < 4:
+        s += coef[17]
+    if "concern_report" in tactic_seqs:
+        s += coef[18] * log1p[len(tactic_seqs["concern_report"])]
+    received = state.received
+    if received and (author, "concern_report") in received:
+        s += coef[19] * log1p[received[author, "concern_report"]]
+    if "parent_involvement" in tactic_seqs:
+        s += coef[20] * log1p[len(tactic_seqs["parent_involvement"])]
+    if received and (author, "discomfort") in received:
+        s += coef[21] * log1p[received[author, "discomfort"]]
+    said = state.signal_counts
+    if said:
+        if "surprise" in said:
+            s += coef[22] * log1p[said["surprise"]]
+        others = said.get("family_address", 0) - len(tactic_seqs.get("family_address", ()))
+        if others:
+            s += coef[23] * log1p[others]
+    if present:
+        base = _BASE_FEATURES
+        for name in present:
+            s += coef[base + _TACTIC_INDEX[name]] * log1p[len(tactic_seqs[name])]
+    return s

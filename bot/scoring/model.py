@@ -21,7 +21,7 @@ import json
 import math
 import operator
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,7 +32,7 @@ from bot.models import Message
 from bot.scoring.base import MICRO, Risk, child_present, evidence, observe, riskiest
 from bot.scoring.features import (
     author_feature_names,
-    author_feature_parts,
+    author_logit,
     counted_tactics,
     text_words,
 )
@@ -145,15 +145,19 @@ class ModelScorer:
 
     def __init__(self, weights: ModelWeights) -> None:
         self.weights = weights
-        self._unigrams: dict[str, int] = {}
-        self._bigrams: dict[str, dict[str, int]] = {}
+        unigrams: dict[str, int] = {}
+        bigrams: dict[tuple[str, str], int] = {}
         for feature, weight in weights.text_weights.items():
             kind, _, words = feature.partition(":")
             if kind == "w":
-                self._unigrams[words] = weight
+                unigrams[words] = weight
             elif kind == "b":
                 first, _, second = words.partition("_")
-                self._bigrams.setdefault(first, {})[second] = weight
+                bigrams[first, second] = weight
+        self._unigram = unigrams.get
+        self._bigram = bigrams.get
+        """The weight of a word, and of a pair of words as ``itertools.pairwise`` gives it
+        (None for one without a weight): read by ``map``, without a Python call each."""
         # Fold standardisation into the coefficients: one dot product per author.
         self._coef = [c / s for c, s in zip(weights.coef, weights.scales, strict=True)]
         self._intercept = weights.intercept - sum(
@@ -172,16 +176,15 @@ class ModelScorer:
         """The sum of the weights of ``text_features(normalized)``, read from the weights
         by word and word pair without building the feature strings."""
         words = text_words(normalized)
-        unigrams, bigrams = self._unigrams, self._bigrams
         distinct = set(words)
-        total = sum(unigrams.get(word, 0) for word in distinct)
         # Pairs of distinct words are distinct; with a repeated word, a pair may repeat.
-        pairs = itertools.pairwise(words)
-        for first, second in pairs if len(distinct) == len(words) else set(pairs):
-            following = bigrams.get(first)
-            if following is not None:
-                total += following.get(second, 0)
-        return total
+        pairs: Iterable[tuple[str, str]] = itertools.pairwise(words)
+        if len(distinct) != len(words):
+            pairs = set(pairs)
+        # Integers: the sum is exact in any order.
+        return sum(filter(None, map(self._unigram, distinct))) + sum(
+            filter(None, map(self._bigram, pairs))
+        )
 
     def observe(self, message: Message, state: ConversationState) -> Observation:
         return observe(message, state, self.text_contribution)
@@ -198,14 +201,7 @@ class ModelScorer:
         """The conversation model's probability, before the caps and calibration."""
         totals = state.authors[author]
         text = self.text_score(totals.text_sum, totals.turns)
-        values, tactics = author_feature_parts(state, author, text, reach, self._known)
-        coef = self._coef
-        # The same sum, in the same order, as over all features: the tactic features
-        # left out are zeros, which add nothing to a float sum.
-        products: Iterator[float] = map(operator.mul, coef, values)
-        if tactics:
-            products = itertools.chain(products, (coef[i] * value for i, value in tactics))
-        z = self._intercept + sum(products)
+        z = self._intercept + author_logit(state, author, text, reach, self._known, self._coef)
         z = z if z < 30.0 else 30.0  # max(-30.0, min(30.0, z)), without the calls
         return 1.0 / (1.0 + math.exp(-(z if z > -30.0 else -30.0)))
 

@@ -8,9 +8,12 @@ from datetime import datetime
 from bot.scoring.signals import Hit
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TurnLine:
-    """One line of an open turn, kept only while the turn may continue."""
+    """One line of an open turn, kept only while the turn may continue.
+
+    Like ``Observation``, made for every message and not frozen: a frozen dataclass
+    sets each field through ``object.__setattr__``, a call per field per message."""
 
     ts: datetime
     normalized: str
@@ -36,9 +39,10 @@ class Detail:
     last other speaker)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Observation:
-    """What the scorer keeps of one message: no text beyond a short quote."""
+    """What the scorer keeps of one message: no text beyond a short quote. Treated as
+    read-only once made (``ConversationState.add`` alone drops its ``line``)."""
 
     seq: int
     message_id: str

@@ -96,8 +96,9 @@ class ConversationState:
     received: Mapping[tuple[str, str], int] = field(default_factory=_none)
     """(author, signal) -> how many messages in the window aim that signal at them."""
     turn_author: str | None = None
-    turn: tuple[TurnLine, ...] = ()
-    """The last lines of the open turn (at most ``TURN_LINES``), newest last."""
+    turn: TurnLine | tuple[TurnLine, ...] = ()
+    """The last lines of the open turn (at most ``TURN_LINES``), newest last; a turn of
+    one line (most) is that line, without a tuple around it."""
     signal_counts: Mapping[str, int] = field(default_factory=_none)
     """Signal name (but ``wording``) -> how many messages in the window show it,
     whoever wrote them."""
@@ -134,19 +135,28 @@ class ConversationState:
     def add(self, observation: Observation, age_band: AgeBand = AgeBand.UNKNOWN) -> None:
         """Add one message, dropping the oldest ones past ``max_messages``."""
         author = observation.author_id
+        observation = self._with_answered_age(observation)
         totals = self.authors.get(author)
-        ages_before = None if totals is None else self.age_of(author)
+        # An author's ages change only with their band or a signal (an age disclosed):
+        # most messages leave them, and the counts of adults and minors, as they were.
+        ages_before: tuple[bool, bool] | None = None
         if totals is None:
             totals = self.authors[author] = AuthorTotals()
             if self._bands_gone is not None:
                 totals.band = self._bands_gone.pop(author, AgeBand.UNKNOWN)
+            ages_change = True
+        else:
+            ages_change = bool(observation.hits) or (
+                age_band is not AgeBand.UNKNOWN and age_band is not totals.band
+            )
+            if ages_change:
+                ages_before = self.age_of(author)
         if age_band is not AgeBand.UNKNOWN:
             totals.band = age_band
-        observation = self._with_answered_age(observation)
         if observation.line is not None:
             self._extend_turn(observation)
             # Dropped in place, not copied: nothing else holds this fresh observation.
-            object.__setattr__(observation, "line", None)
+            observation.line = None
         else:
             self.turn = ()
             self.turn_author = None
@@ -157,7 +167,8 @@ class ConversationState:
         totals.text_sum += observation.text_sum
         if observation.hits:
             self._count_hits(totals, observation)
-        self._recount_ages(author, ages_before)
+        if ages_change:
+            self._recount_ages(author, ages_before)
         while len(self.observations) > self.max_messages:
             self.evict_oldest()
 
@@ -185,11 +196,13 @@ class ConversationState:
                 received[key] = received.get(key, 0) + 1
 
     def _extend_turn(self, observation: Observation) -> None:
-        assert observation.line is not None
+        line = observation.line
+        assert line is not None
         if observation.continues_turn:
-            self.turn = (*self.turn[1 - TURN_LINES :], observation.line)
+            turn = self.turn
+            self.turn = (*turn[1 - TURN_LINES :], line) if type(turn) is tuple else (turn, line)
         else:
-            self.turn = (observation.line,)
+            self.turn = line
             self.turn_author = observation.author_id
 
     def open_turn(self, author: str, ts: datetime) -> tuple[TurnLine, ...]:
@@ -198,11 +211,14 @@ class ConversationState:
         The newest lines that fit in ``TURN_CHARS`` (with the new line's share left to
         the caller), at most ``TURN_LINES - 1`` of them; empty if the line starts a turn.
         """
-        if author != self.turn_author or not self.turn:
+        turn = self.turn
+        if author != self.turn_author or not turn:
             return ()
-        if ts - self.turn[-1].ts > TURN_GAP or ts < self.turn[-1].ts:
+        lines = turn if type(turn) is tuple else (turn,)
+        last = lines[-1].ts
+        if ts - last > TURN_GAP or ts < last:
             return ()
-        return self.turn[1 - TURN_LINES :]
+        return lines[1 - TURN_LINES :]
 
     def addressee(self, author: str, reply_to: str | None, mentions: tuple[str, ...]) -> str | None:
         """Who a message of ``author`` is aimed at: the author of the message it replies

@@ -40,9 +40,15 @@ def micros(ts: datetime) -> int:
 
 class Notable:
     """The author, signals and details of a message that can become evidence: one
-    object where an ``Observation`` and its ``Detail`` would be two."""
+    object where an ``Observation`` and its ``Detail`` would be two.
 
-    __slots__ = ("age_answer", "author_id", "channel_id", "hits", "link", "quote", "target")
+    Most such messages have only a quote and a channel (no link, age or target): they
+    take this class, and those with more ``_Detailed``, with four more slots."""
+
+    __slots__ = ("author_id", "channel_id", "hits", "quote")
+    link: str | None = None
+    age_answer: int | None = None
+    target: str | None = None
 
     def __init__(self, author_id: str, hits: tuple[Hit, ...], detail: Detail | None) -> None:
         self.author_id = author_id
@@ -50,15 +56,30 @@ class Notable:
         self.quote = detail.quote if detail is not None else None
         """None: the message had signals but no details."""
         self.channel_id = detail.channel_id if detail is not None else ""
-        self.link = detail.link if detail is not None else None
-        self.age_answer = detail.age_answer if detail is not None else None
-        self.target = detail.target if detail is not None else None
+
+    @staticmethod
+    def of(author_id: str, hits: tuple[Hit, ...], detail: Detail | None) -> Notable:
+        if detail is None or (
+            detail.link is None and detail.age_answer is None and detail.target is None
+        ):
+            return Notable(author_id, hits, detail)
+        return _Detailed(author_id, hits, detail)
 
     @property
     def detail(self) -> Detail | None:
         if self.quote is None:
             return None
         return Detail(self.quote, self.channel_id, self.link, self.age_answer, self.target)
+
+
+class _Detailed(Notable):
+    __slots__ = ("age_answer", "link", "target")  # type: ignore[misc]
+
+    def __init__(self, author_id: str, hits: tuple[Hit, ...], detail: Detail) -> None:
+        super().__init__(author_id, hits, detail)
+        self.link = detail.link
+        self.age_answer = detail.age_answer
+        self.target = detail.target
 
 
 def _author(ref: str | Notable) -> str:
@@ -109,7 +130,7 @@ class Window(Sequence[Observation]):
     def _at(self, index: int) -> Observation:
         time, word = self._numbers[2 * index], self._numbers[2 * index + 1]
         ref = self._refs[2 * index + 1]
-        notable = ref if type(ref) is Notable else None
+        notable = None if type(ref) is str else ref
         epoch = _NAIVE_EPOCH if word & _NAIVE else _EPOCH
         return Observation(
             seq=self._first + index,
@@ -130,7 +151,7 @@ class Window(Sequence[Observation]):
         if not 0 <= index < len(self._refs) >> 1:
             return None
         ref = self._refs[2 * index + 1]
-        return ref if type(ref) is Notable else None
+        return None if type(ref) is str else ref
 
     @property
     def next_seq(self) -> int:
@@ -153,7 +174,7 @@ class Window(Sequence[Observation]):
         ts = observation.ts
         refs.append(observation.message_id)
         if observation.hits or observation.detail is not None:
-            refs.append(Notable(observation.author_id, observation.hits, observation.detail))
+            refs.append(Notable.of(observation.author_id, observation.hits, observation.detail))
         else:
             refs.append(observation.author_id)
         numbers.append(micros(ts))
@@ -177,7 +198,7 @@ class Window(Sequence[Observation]):
         del refs[:2]
         del numbers[:2]
         self._first += 1
-        notable = ref if type(ref) is Notable else None
+        notable = None if type(ref) is str else ref
         return (
             _author(ref),
             bool(word & _QUESTION),
@@ -206,7 +227,7 @@ class Window(Sequence[Observation]):
         if not 0 <= index < len(self._refs) >> 1:
             return None
         ref = self._refs[2 * index + 1]
-        quote = ref.quote if type(ref) is Notable else None  # type: ignore[union-attr]
+        quote = None if type(ref) is str else ref.quote  # type: ignore[union-attr]
         return self._refs[2 * index], quote or ""  # type: ignore[return-value]
 
     def oldest_micros(self) -> int | None:
@@ -227,7 +248,7 @@ class Window(Sequence[Observation]):
         """The observations that can become evidence (a signal or a detail, such as an
         age), oldest first."""
         refs = self._refs
-        return [self._at(i >> 1) for i in range(1, len(refs), 2) if type(refs[i]) is Notable]
+        return [self._at(i >> 1) for i in range(1, len(refs), 2) if type(refs[i]) is not str]
 
     def signalling(self, since: int) -> Iterator[str]:
         """The authors of the messages with a signal from sequence number ``since`` on,
@@ -235,5 +256,5 @@ class Window(Sequence[Observation]):
         refs = self._refs
         for at in range(2 * max(since - self._first, 0) + 1, len(refs), 2):
             ref = refs[at]
-            if type(ref) is Notable and ref.hits:
+            if type(ref) is not str and ref.hits:
                 yield ref.author_id

@@ -1,6 +1,7 @@
 """The conversation features, read the fast way, equal their plain definition."""
 
 import math
+import operator
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -9,7 +10,13 @@ from hypothesis import strategies as st
 from bot.models import AgeBand, Message, Participant
 from bot.scoring import signals as sig
 from bot.scoring.base import age_view
-from bot.scoring.features import STAGES, author_feature_parts, counted_tactics
+from bot.scoring.features import (
+    STAGES,
+    author_feature_parts,
+    author_features,
+    author_logit,
+    counted_tactics,
+)
 from bot.scoring.model import ModelScorer
 from bot.scoring.state import ConversationState
 
@@ -19,7 +26,7 @@ LINES = [
     "how old r u", "13", "im 34", "ur so mature for ur age", "dont tell anyone ok",
     "add me on snap", "send me a selfie", "are ur parents home", "lol ok", "my mom is here",
     "thats so creepy stop", "i told my mom about this", "ok mom", "we should meet up",
-    "i can buy u robux", "for her birthday", "hey",
+    "i can buy u robux", "for her birthday", "hey", "ask ur mom first",
 ]  # fmt: skip
 
 
@@ -71,3 +78,12 @@ def test_the_features_equal_their_plain_definition(items, bands, window, reach) 
     for author in state.authors:
         fast = author_feature_parts(state, author, 0.7, reach, SCORER._known)
         assert fast == plain_parts(state, author, 0.7, reach)
+    # The model's logit, read without making the features, is their dot product to the
+    # last bit: with the model's coefficients, and with ones where no term is zero.
+    distinct = [1 / (index + 1.37) for index in range(len(SCORER._coef))]
+    for author in state.authors:
+        for text in (0.7, -1.3):
+            features = author_features(state, author, text, reach, SCORER._known)
+            for coef in (SCORER._coef, distinct):
+                logit = author_logit(state, author, text, reach, SCORER._known, coef)
+                assert logit == sum(map(operator.mul, coef, features))
