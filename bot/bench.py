@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot import heap
 from bot.bench_stages import stage_costs
 from bot.config import Settings
 from bot.engine import Engine
@@ -178,6 +179,7 @@ async def _throughput(
     store = sqlite_store(path)
     await store.open()
     engine = Engine(settings, store, load_scorer(settings))
+    heap.settle()  # as ``watchkeeper run`` does once its scorer is loaded
     latencies = []
     cpu = time.process_time()
     started = time.perf_counter()

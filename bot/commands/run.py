@@ -74,9 +74,11 @@ async def _main(settings: Settings, source: str) -> int:
 
 
 async def _run(settings: Settings, source: str) -> int:
+    from bot import heap
     from bot.runtime import Runtime
 
     runtime = Runtime(settings)
+    heap.settle()  # the scorer is loaded: what the process keeps for its life
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
