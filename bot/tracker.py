@@ -1,9 +1,10 @@
 """Which conversation a message belongs to, and who has been approaching whom.
 
 In a DM, the conversation is the DM. In a channel it is the *pair* of people talking
-to each other. A message that says whom it addresses (a reply, a mention) pairs its
-author with that person. Otherwise, within a short gap, its author is taken to be
-answering, in this order:
+to each other. A message that says whom it addresses (a reply, a mention, or a
+recent speaker's name typed where a name addressing someone stands: "how old r u
+sid", see ``addressing.py``) pairs its author with that person. Otherwise, within a
+short gap, its author is taken to be answering, in this order:
 
 1. the latest person who addressed them (by reply or mention);
 2. the latest person they addressed themselves;
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from bot.addressing import name_forms, named
 from bot.models import ConversationKey, Message
 
 RECENT_PER_CHANNEL = 50
@@ -63,6 +65,8 @@ class Route(NamedTuple):
 class _Said(NamedTuple):
     message_id: str
     author: str
+    names: frozenset[str]
+    """The words that stand for its author when typed (``addressing.name_forms``)."""
     ts: datetime
     partner: str | None
     """Who it was addressed to, as the tracker decided."""
@@ -118,8 +122,10 @@ class Tracker:
         explicit = partner is not None
         if partner is None:
             partner = self._answered(message, memory)
-        author = message.author.user_id
-        memory.speakers.append(_Said(message.message_id, author, message.ts, partner, explicit))
+        author = message.author
+        names = name_forms(author.user_id, author.display_name)
+        said = _Said(message.message_id, author.user_id, names, message.ts, partner, explicit)
+        memory.speakers.append(said)
         return partner
 
     def _opening(
@@ -173,7 +179,11 @@ class Tracker:
         for mentioned in message.mentions:
             if mentioned != author:
                 return mentioned
-        return None
+        people: dict[str, frozenset[str]] = {}
+        for said in reversed(memory.speakers):  # newest first
+            if said.author != author and said.author not in people:
+                people[said.author] = said.names
+        return named(message.text, list(people.items())) if people else None
 
     def _answered(self, message: Message, memory: _ChannelMemory) -> str | None:
         """Whom a message that names no one is most likely answering (module docstring)."""

@@ -127,3 +127,30 @@ def test_a_reply_in_a_thread_carries_the_channel_line_it_answers() -> None:
     reply = replace(message(B, "me!", at=900, reply_to=root.message_id), thread_id="t1")
     routed = t.route(reply)
     assert routed is not None and routed.key.ref == "a|b" and routed.opening == (root,)
+
+
+def test_a_typed_name_addresses_that_speaker_as_a_mention_would() -> None:
+    t = tracker()
+    lead, kid, other = person("ClanLeader_Vex"), person("shrimpy_sid"), person("dot.exe")
+    t.route(message(lead, "recruiting for the clan", at=0))
+    t.route(message(kid, "can i join", at=5))
+    t.route(message(other, "whats the req", at=10))
+    # The previous speaker is dot.exe; the name says whom it is for.
+    asked = t.route(message(lead, "how old r u sid", at=15))
+    assert asked.key.ref == "ClanLeader_Vex|shrimpy_sid"
+    # The answer pairs back with whoever addressed sid, although dot.exe spoke between.
+    t.route(message(other, "what about me", at=18))
+    assert t.route(message(kid, "11", at=20)).key.ref == "ClanLeader_Vex|shrimpy_sid"
+    assert t.route(message(lead, "mind ur business dot", at=25)).key.ref == "ClanLeader_Vex|dot.exe"
+    assert t.route(message(other, "hey shrimp", at=30)).key.ref == "dot.exe|shrimpy_sid"
+    assert t.route(message(kid, "@dot.exe lol", at=35)).key.ref == "dot.exe|shrimpy_sid"
+
+
+def test_common_words_and_unknown_names_address_no_one_by_name() -> None:
+    t = tracker()
+    king, sid = person("the_king_42"), person("sid")
+    t.route(message(king, "gg all", at=0))
+    t.route(message(sid, "hi", at=5))  # answers the king (the previous speaker)
+    # "king" and "the" are common words; "tom" spoke nowhere here: the previous speaker.
+    assert t.route(message(person("c"), "king of the hill is back", at=10)).key.ref == "c|sid"
+    assert t.route(message(person("d"), "tom u there", at=15)).key.ref == "c|d"
