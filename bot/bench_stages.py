@@ -4,8 +4,9 @@ Each stage of the per-message path is timed over the load that the throughput ru
 replay, as serving runs it: normalising the text, detecting signals (and a bare
 age), features (the rest of reading the message into its conversation: the text
 model's contribution, the turn it continues, the running totals; then every
-author's conversation features), the model (the rest of the scorer's risk: dot
-products, probability, evidence) and the store (writing the windows in the engine's
+author's conversation features, which the model reads straight into its logit, and
+the probability), the model (the rest of the scorer's risk: calibration, the
+one-sign cap, the riskiest author, evidence) and the store (writing the windows in the engine's
 batches, and reading every conversation's window back as after a restart). What the
 sum leaves out of the cost per message is the engine's own work (routing, policy,
 reach, buffering, cases) and the event loop.
@@ -21,7 +22,6 @@ from bot.models import Message
 from bot.scoring import load_scorer
 from bot.scoring import signals as sig
 from bot.scoring.base import age_answer
-from bot.scoring.features import author_feature_parts
 from bot.scoring.model import ModelScorer
 from bot.scoring.normalize import clear_cache, normalize
 from bot.scoring.state import ConversationState
@@ -33,8 +33,6 @@ STAGES = ("normalise", "signals", "features", "model", "store")
 
 def _scoring_stages(settings: Settings, load: list[Message]) -> dict[str, float]:
     scorer = load_scorer(settings)
-    learned = isinstance(scorer, ModelScorer)
-    known = frozenset(scorer.weights.signals) if isinstance(scorer, ModelScorer) else None
     spent = dict.fromkeys(STAGES, 0.0)
     states: dict[str, ConversationState] = {}
     clear_cache()  # the throughput runs filled it: time the real work
@@ -53,9 +51,9 @@ def _scoring_stages(settings: Settings, load: list[Message]) -> dict[str, float]
         )
         state.add(scorer.observe(message, state), message.author.age_band)
         t3 = clock()
-        if learned:
+        if isinstance(scorer, ModelScorer):
             for author in state.authors:
-                author_feature_parts(state, author, 0.0, 0, known)
+                scorer.raw_probability(state, author, 0)
         t4 = clock()
         scorer.risk(state)
         t5 = clock()

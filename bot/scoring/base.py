@@ -127,6 +127,7 @@ _WORDING = (sig.HITS[sig.WORDING],)
 TEXT_EVIDENCE = 1.5
 """A line whose text adds at least this much to its author's text score (logit) keeps
 its quote as a "wording" reason, so a text-driven alert shows the lines behind it."""
+_TEXT_EVIDENCE_MICROS = TEXT_EVIDENCE * MICRO
 
 
 def observe(
@@ -167,13 +168,13 @@ def observe(
         hits = own
         total = text = contribution(normalized) if contribution else 0
         shown = message.text
-    if text >= TEXT_EVIDENCE * MICRO:
+    if text >= _TEXT_EVIDENCE_MICROS:
         hits = (*hits, sig.HITS[sig.WORDING]) if hits else _WORDING
     age = age_answer(normalized)
-    aimed = any(hit.name in AIMED for hit in hits)
     # Only a message that can become evidence keeps a quote, its place and its link.
     detail = None
     if hits or age is not None:
+        aimed = any(hit.name in AIMED for hit in hits)
         target = state.addressee(author, message.reply_to, message.mentions) if aimed else None
         detail = Detail(sig.quote(shown), message.channel_id, message.link, age, target)
     return Observation(

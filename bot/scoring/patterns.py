@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -323,6 +323,9 @@ def _expanded(pattern: str) -> tuple[str, ...] | None:
     return (again, tail)
 
 
+_Tries = tuple[int, tuple[tuple[int, Callable[..., re.Match[str] | None]], ...]]
+
+
 class TacticMatcher:
     """Which of several tactics a normalised text shows, at a fraction of the cost of
     searching every tactic's expression over the whole text.
@@ -350,48 +353,58 @@ class TacticMatcher:
                 table[key] = table.get(key, 0) | 1 << bit
         self._table = table
         self._at_start = sorted({len(k) for k in table if k.startswith(_START)})
-        self._masks: dict[str, int] = {}
-        """The mask of each text opening met so far: chat repeats its words."""
+        self._patterns = [t.pattern for t in self.tactics]
+        self._masks: dict[str, _Tries] = {}
+        """What may begin at the start of a text, for each text opening met so far (chat
+        repeats its words); one object per mask (``_shared``)."""
+        self._shared: dict[int, _Tries] = {}
         at_words = [k for k in table if not k.startswith(_START)]
         self._keys = _longest_key(at_words)
         self._closure = {key: self._mask(key, list(range(1, len(key)))) for key in at_words}
         """For each string, the tactics that may begin with it or with a part of it: all
         the tactics a place may begin, since ``_keys`` finds the longest string there."""
-        self._tried = {key: _bits(mask) for key, mask in self._closure.items()}
-        """The same, as the tactics' positions: what is tried at a place."""
-        self._patterns = [t.pattern for t in self.tactics]
+        self._tried = {key: self._tries(mask)[1] for key, mask in self._closure.items()}
+        """The same, as what is tried at a place: each tactic's bit and ``match``."""
 
     def present(self, text: str) -> int:
         """The tactics found in ``text``, as a bit mask (bit ``i``: ``tactics[i]``)."""
         masks = self._masks
         if len(masks) > _MASKS_KEPT:
             masks.clear()
-        opening = _START + text[: _KEY_CHARS - 1]
-        start = masks.get(opening)
-        if start is None:
-            start = masks[opening] = self._mask(opening, self._at_start)
-        start |= self._always
-        patterns = self._patterns
+        opening = text[: _KEY_CHARS - 1]
+        at_start = masks.get(opening)
+        if at_start is None:
+            mask = self._mask(_START + opening, self._at_start) | self._always
+            at_start = masks[opening] = self._tries(mask)
+        start, tries = at_start
         found = 0
         if len(text) > _LONG_TEXT or self._always:
             closure = self._closure
             anywhere = start
             for key in self._keys.findall(text):
                 anywhere |= closure[key]
+            patterns = self._patterns
             for bit in _bits(anywhere):
                 if patterns[bit].search(text):
                     found |= 1 << bit
             return found
-        if start:
-            for bit in _bits(start):
-                if patterns[bit].match(text):
-                    found |= 1 << bit
+        for flag, match in tries:
+            if match(text):
+                found |= flag
         tried = self._tried
         for place in self._keys.finditer(text):
-            for bit in tried[place.group(1)]:
-                if not found >> bit & 1 and patterns[bit].match(text, place.start()):
-                    found |= 1 << bit
+            for flag, match in tried[place[1]]:
+                if not found & flag and match(text, place.start()):
+                    found |= flag
         return found
+
+    def _tries(self, mask: int) -> _Tries:
+        """``mask`` with each of its tactics' bit and ``match``, lowest bit first."""
+        tries = self._shared.get(mask)
+        if tries is None:
+            matches = tuple((1 << bit, self._patterns[bit].match) for bit in _bits(mask))
+            tries = self._shared[mask] = (mask, matches)
+        return tries
 
     def _mask(self, key: str, sizes: list[int]) -> int:
         """The tactics that may begin with ``key`` or with its first ``sizes`` characters."""

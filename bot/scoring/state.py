@@ -363,4 +363,5 @@ class ConversationState:
     def signalling(self, last: int) -> list[str]:
         """The authors of the window's ``last`` newest messages that show a signal, in
         the order they first did."""
-        return list(dict.fromkeys(self.observations.signalling(self.next_seq - last)))
+        authors = self.observations.signalling(self.next_seq - last)
+        return list(dict.fromkeys(authors)) if len(authors) > 1 else authors

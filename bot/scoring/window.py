@@ -250,11 +250,9 @@ class Window(Sequence[Observation]):
         refs = self._refs
         return [self._at(i >> 1) for i in range(1, len(refs), 2) if type(refs[i]) is not str]
 
-    def signalling(self, since: int) -> Iterator[str]:
+    def signalling(self, since: int) -> list[str]:
         """The authors of the messages with a signal from sequence number ``since`` on,
         oldest first (one per message)."""
         refs = self._refs
-        for at in range(2 * max(since - self._first, 0) + 1, len(refs), 2):
-            ref = refs[at]
-            if type(ref) is not str and ref.hits:
-                yield ref.author_id
+        start = 2 * max(since - self._first, 0) + 1
+        return [ref.author_id for ref in refs[start::2] if type(ref) is not str and ref.hits]
