@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 
 _TOKEN = re.compile(r"[a-z0-9']+")
+_PLAIN = re.compile(r"[a-z0-9' ]*")
 
 
 @cache
@@ -52,7 +53,8 @@ def _openers() -> frozenset[str]:
 
 
 def contains_sexual_term(normalized: str) -> bool:
-    tokens = _TOKEN.findall(normalized)
+    # Most chat is words and spaces alone: splitting finds the same tokens.
+    tokens = normalized.split() if _PLAIN.fullmatch(normalized) else _TOKEN.findall(normalized)
     if _openers().isdisjoint(tokens):
         return False
     words, phrases = terms()

@@ -2,6 +2,7 @@
 
 import math
 import operator
+import re
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -11,11 +12,13 @@ from bot.models import AgeBand, Message, Participant
 from bot.scoring import signals as sig
 from bot.scoring.base import age_view
 from bot.scoring.features import (
+    MAX_WORDS,
     STAGES,
     author_feature_parts,
     author_features,
     author_logit,
     counted_tactics,
+    text_words,
 )
 from bot.scoring.model import ModelScorer
 from bot.scoring.state import ConversationState
@@ -87,3 +90,9 @@ def test_the_features_equal_their_plain_definition(items, bands, window, reach) 
             for coef in (SCORER._coef, distinct):
                 logit = author_logit(state, author, text, reach, SCORER._known, coef)
                 assert logit == sum(map(operator.mul, coef, features))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab z'1?! \t\né", max_size=30))
+def test_text_words_split_plain_text_as_the_word_pattern_finds_them(text: str) -> None:
+    assert text_words(text) == re.findall(r"[a-z0-9']+|[?!]", text)[:MAX_WORDS]
