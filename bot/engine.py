@@ -178,8 +178,16 @@ class Engine:
             added = step.join(self.scorer, conversation.state, route, message, self.window_age)
             for line in added:
                 self._note_author(conversation, line)
+            # Without its signals: they are found only for a score that alerts (below).
             score = step.assess(
-                self.scorer, self.policy, self.tracker, key, conversation.state, message, len(added)
+                self.scorer,
+                self.policy,
+                self.tracker,
+                key,
+                conversation.state,
+                message,
+                len(added),
+                reasons=False,
             )
         # Buffered only with the score: every conversation written has its row among the
         # store's conversations, which is where a space's conversations are listed from.
@@ -187,6 +195,7 @@ class Engine:
         self._unwritten.extend(StoredMessage(name, line) for line in added)
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
+            score = step.with_reasons(self.scorer, conversation.state, score)
             return await self._act_on(conversation, score)
         return None
 

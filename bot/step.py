@@ -10,6 +10,7 @@ live numbers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.models import ConversationKey, Message, Score
@@ -48,16 +49,20 @@ def assess(
     state: ConversationState,
     message: Message,
     added: int = 1,
+    reasons: bool = True,
 ) -> Score:
     """The conversation's score after ``message`` (already observed, the last of the
     ``added`` lines just observed: the opening lines its route carried, then itself),
     and note whom the authors of those lines used a tactic on, for the reach of later
-    scores."""
+    scores.
+
+    ``reasons=False``: without its signals (``with_reasons`` adds them while the state
+    is still the one scored), for a caller that needs them only when a score alerts."""
     reach = {
         author: tracker.reach(key.platform, key.space_id, author, message.ts)
         for author in state.authors
     }
-    risk = scorer.risk(state, reach)
+    risk = scorer.risk(state, reach, reasons)
     for author in state.signalling(added):
         others = [a for a in state.authors if a != author]
         tracker.note_contact(key, author, others, message.ts)
@@ -68,3 +73,11 @@ def assess(
         signals=risk.signals,
         message_count=state.message_count,
     )
+
+
+def with_reasons(scorer: Scorer, state: ConversationState, score: Score) -> Score:
+    """``score`` (made by ``assess`` without reasons, from ``state`` as it still is) with
+    the signals ``assess`` would have given it."""
+    if score.suspect is None or score.signals:
+        return score
+    return replace(score, signals=scorer.reasons(state, score.suspect))

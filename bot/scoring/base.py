@@ -61,8 +61,16 @@ class Scorer(Protocol):
         """The observation of ``message`` as the next message of ``state`` (not added)."""
         ...
 
-    def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
-        """``reach``: for each author, how many other people they approached recently."""
+    def risk(
+        self, state: ConversationState, reach: Mapping[str, int] | None = None, reasons: bool = True
+    ) -> Risk:
+        """``reach``: for each author, how many other people they approached recently.
+        ``reasons``: whether to find the signals behind it (without, ``signals`` is
+        empty: the engine asks ``reasons`` only when a score alerts)."""
+        ...
+
+    def reasons(self, state: ConversationState, author: str) -> tuple[Signal, ...]:
+        """The signals behind ``author``'s risk, as ``risk`` gives them for its suspect."""
         ...
 
 

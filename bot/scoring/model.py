@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError
-from bot.models import Message
+from bot.models import Message, Signal
 from bot.scoring.base import MICRO, Risk, child_present, evidence, observe, riskiest
 from bot.scoring.features import (
     author_feature_names,
@@ -217,7 +217,9 @@ class ModelScorer:
             p = ONE_SIGN_CAP
         return p, raw
 
-    def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
+    def risk(
+        self, state: ConversationState, reach: Mapping[str, int] | None = None, reasons: bool = True
+    ) -> Risk:
         ranked = self._ranked
         if reach:
             rows = ((ranked(state, a, reach.get(a, 0)), a) for a in state.authors)
@@ -226,7 +228,11 @@ class ModelScorer:
         best, best_author = riskiest(rows)
         if best_author is None:
             return Risk(0.0, None, ())
-        return Risk(round(best, 4), best_author, evidence(state, best_author, self._counts))
+        found = self.reasons(state, best_author) if reasons else ()
+        return Risk(round(best, 4), best_author, found)
+
+    def reasons(self, state: ConversationState, author: str) -> tuple[Signal, ...]:
+        return evidence(state, author, self._counts)
 
 
 def capped(state: ConversationState, author: str, known: frozenset[str]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.models import Message
+from bot.models import Message, Signal
 from bot.scoring import signals as sig
 from bot.scoring.base import Risk, age_view, evidence, observe, riskiest
 from bot.scoring.state import ConversationState, Observation
@@ -24,13 +24,19 @@ class RuleScorer:
     def observe(self, message: Message, state: ConversationState) -> Observation:
         return observe(message, state)
 
-    def risk(self, state: ConversationState, reach: Mapping[str, int] | None = None) -> Risk:
+    def risk(
+        self, state: ConversationState, reach: Mapping[str, int] | None = None, reasons: bool = True
+    ) -> Risk:
         reach = reach or {}
         ranked = (((self.author_risk(state, a, reach.get(a, 0)),), a) for a in state.authors)
         best, best_author = riskiest(ranked)
         if best_author is None:
             return Risk(0.0, None, ())
-        return Risk(round(best, 4), best_author, evidence(state, best_author))
+        found = self.reasons(state, best_author) if reasons else ()
+        return Risk(round(best, 4), best_author, found)
+
+    def reasons(self, state: ConversationState, author: str) -> tuple[Signal, ...]:
+        return evidence(state, author)
 
     def author_risk(self, state: ConversationState, author: str, reach: int) -> float:
         totals = state.authors[author]

@@ -69,6 +69,11 @@ def test_incremental_score_equals_a_from_scratch_score_of_the_window(items, wind
         fresh.add(SCORER.observe(messages[seq], fresh))
     assert [o.seq for o in fresh.observations] == [o.seq for o in live.observations]
     assert SCORER.risk(live) == SCORER.risk(fresh)
+    # The engine asks for the reasons only when a score alerts: the same ones.
+    risk, bare = SCORER.risk(live), SCORER.risk(live, reasons=False)
+    assert bare == replace(risk, signals=())
+    if risk.suspect is not None:
+        assert SCORER.reasons(live, risk.suspect) == risk.signals
     assert {a: (t.messages, t.turns, t.text_sum) for a, t in live.authors.items()} == {
         a: (t.messages, t.turns, t.text_sum) for a, t in fresh.authors.items()
     }
