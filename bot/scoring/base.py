@@ -185,17 +185,17 @@ def observe(
         aimed = any(hit.name in AIMED for hit in hits)
         target = state.addressee(author, message.reply_to, message.mentions) if aimed else None
         detail = Detail(sig.quote(shown), message.channel_id, message.link, age, target)
-    return Observation(
-        seq=state.next_seq,
-        message_id=message.message_id,
-        author_id=author,
-        ts=message.ts,
-        hits=hits,
-        is_question=is_question(normalized),
-        text_sum=text,
-        detail=detail,
-        continues_turn=bool(earlier),
-        line=TurnLine(message.ts, normalized, message.text, names, total),
+    return Observation(  # in field order: seq, id, author, ts, hits, question, text, ...
+        state.next_seq,
+        message.message_id,
+        author,
+        message.ts,
+        hits,
+        is_question(normalized),
+        text,
+        detail,
+        bool(earlier),
+        TurnLine(message.ts, normalized, message.text, names, total),
     )
 
 

@@ -135,7 +135,9 @@ class ConversationState:
     def add(self, observation: Observation, age_band: AgeBand = AgeBand.UNKNOWN) -> None:
         """Add one message, dropping the oldest ones past ``max_messages``."""
         author = observation.author_id
-        observation = self._with_answered_age(observation)
+        detail = observation.detail
+        if detail is not None and detail.age_answer is not None:  # a bare number: an age?
+            observation = self._with_answered_age(observation)
         totals = self.authors.get(author)
         # An author's ages change only with their band or a signal (an age disclosed):
         # most messages leave them, and the counts of adults and minors, as they were.
