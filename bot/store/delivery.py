@@ -36,6 +36,27 @@ _JOB_COLUMNS = (
 )
 
 
+def enqueue_statement(
+    case_id: int, platform: str, space_id: str, kind: str, now: float
+) -> tuple[str, tuple[object, ...]]:
+    """The statement that queues a case's delivery job, and its parameters."""
+    columns = "case_id, platform, space_id, kind, next_attempt_at, created_at"
+    if kind == "update":
+        # An update not yet claimed will render the case as it is when it runs, so one
+        # is enough; one already being sent may have rendered an older state.
+        return (
+            f"INSERT INTO outbox ({columns}) SELECT CAST(? AS INTEGER), ?, ?, ?, "
+            "CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION) WHERE NOT EXISTS "
+            "(SELECT 1 FROM outbox WHERE case_id = ? AND kind = 'update' "
+            "AND state = 'pending')",
+            (case_id, platform, space_id, kind, now, now, case_id),
+        )
+    return (
+        f"INSERT INTO outbox ({columns}) VALUES (?, ?, ?, ?, ?, ?)",
+        (case_id, platform, space_id, kind, now, now),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """One unit of delivery work held by one worker: a post or update, or a digest."""
@@ -122,22 +143,7 @@ class DeliveryQueries:
     async def _enqueue(
         self, tx: Driver, case_id: int, platform: str, space_id: str, kind: str, now: float
     ) -> None:
-        columns = "case_id, platform, space_id, kind, next_attempt_at, created_at"
-        if kind == "update":
-            # An update not yet claimed will render the case as it is when it runs, so
-            # one is enough; one already being sent may have rendered an older state.
-            await tx.execute(
-                f"INSERT INTO outbox ({columns}) SELECT CAST(? AS INTEGER), ?, ?, ?, "
-                "CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION) WHERE NOT EXISTS "
-                "(SELECT 1 FROM outbox WHERE case_id = ? AND kind = 'update' "
-                "AND state = 'pending')",
-                (case_id, platform, space_id, kind, now, now, case_id),
-            )
-            return
-        await tx.execute(
-            f"INSERT INTO outbox ({columns}) VALUES (?, ?, ?, ?, ?, ?)",
-            (case_id, platform, space_id, kind, now, now),
-        )
+        await tx.execute(*enqueue_statement(case_id, platform, space_id, kind, now))
 
     async def claim_deliveries(
         self,

@@ -174,8 +174,9 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         """Store a case, its delivery job and its audit entry in one transaction; returns
         the case as stored (without ``history``) and the entry.
 
-        Five statements: the audit lock, the case's number and the chain's last hash
-        (one query), the case, the job, the entry. The entry's content hash is computed
+        Four statements: the audit lock, the case's number and the chain's last hash
+        (one query), the case, the job with the entry (one statement on PostgreSQL; two
+        on SQLite). The entry's content hash is computed
         from what is written (a new case has no decisions), not read back."""
         now = to_epoch(utcnow())
         score = float(new.score)
@@ -215,7 +216,6 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
                     new.summary,
                 ),
             )
-            await self._enqueue(tx, case_id, new.platform, new.space_id, delivery_kind, now)
             content = (
                 new.platform,
                 new.space_id,
@@ -232,11 +232,11 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
                 evidence,
                 new.summary,
             )
-            entry = await self._append(
+            entry = await self._queue_and_append(
                 tx,
+                (case_id, new.platform, new.space_id, delivery_kind, now),
                 prev,
                 "case_opened",
-                "watchkeeper",
                 {
                     "case_id": case_id,
                     "platform": new.platform,
@@ -262,9 +262,10 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
         """Refresh a case with the latest risk and re-render its posted alert in place;
         returns the case as updated (without ``history``) and the audit entry.
 
-        Five statements, six if the case has decisions: the audit lock, the update (which
-        returns the case, how many decisions it has and the chain's last hash), its
-        decisions if any, the alert's refresh job (unless one is waiting), the entry."""
+        Four statements, five if the case has decisions: the audit lock, the update
+        (which returns the case, how many decisions it has and the chain's last hash),
+        its decisions if any, and the alert's refresh job (unless one is waiting) with
+        the entry (one statement on PostgreSQL)."""
         now = to_epoch(utcnow())
         async with self.driver.transaction() as tx:
             # The audit lock before the case's row, as every transaction that takes both
@@ -293,13 +294,12 @@ class SqlStore(WindowQueries, DeliveryQueries, RetentionQueries, CaseworkQueries
             case_row, content = row[:width], row[width:-2]
             decided, prev = int(row[-2]), row[-1] or GENESIS_HASH
             decisions = await tx.fetch(DECISIONS, (case_id,)) if decided else []
-            await self._enqueue(tx, case_id, case_row[2], case_row[3], "update", now)
             digest = content_digest(content, [d[1:] for d in decisions])
-            entry = await self._append(
+            entry = await self._queue_and_append(
                 tx,
+                (case_id, case_row[2], case_row[3], "update", now),
                 prev,
                 "case_updated",
-                "watchkeeper",
                 {"level": level.value, "case_id": case_id, "case_sha256": digest},
             )
         case = codec.case_from_row(case_row, [codec.decision_from_row(d) for d in decisions])
