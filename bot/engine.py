@@ -90,16 +90,9 @@ class Engine:
         """Which conversations the store holds, so that a new one is not looked for."""
         self._unwritten: list[StoredMessage] = []
         self._dirty: dict[ConversationKey, tuple[datetime, Score]] = {}
-        self._done: list[int] = []
-        """Inbox rows scored, to be deleted by the next write (with their windows)."""
         self._writing: asyncio.Task[None] | None = None
         self._in_flight: list[StoredMessage] = []
         """The batch being written behind: not yet readable from the store."""
-        self._in_flight_rest: tuple[dict[ConversationKey, tuple[datetime, Score]], list[int]] = (
-            {},
-            [],
-        )
-        """The latest scores and inbox rows written with it."""
         self._lock = asyncio.Lock()
         self._case_mark: int | None = None
         """The store's case changes seen so far (``SqlStore.case_changes``)."""
@@ -370,28 +363,17 @@ class Engine:
         await self._written()
         batch, self._unwritten = self._unwritten, []
         dirty, self._dirty = self._dirty, {}
-        done, self._done = self._done, []
-        self._in_flight, self._in_flight_rest = batch, (dirty, done)
-        self._writing = asyncio.create_task(self._write(batch, dirty, done), name="window-writer")
+        self._in_flight = batch
+        self._writing = asyncio.create_task(self._write(batch, dirty), name="window-writer")
 
     async def _written(self) -> None:
-        """Wait for the batch being written behind. Its failure is raised here, and what
-        it carried is buffered again for the next write (every part of the write is
-        idempotent: a message already stored is skipped, a score or a deletion repeated
-        changes nothing), so a failed write loses nothing."""
+        """Wait for the batch being written behind; its failure is raised here."""
         writing, self._writing = self._writing, None
-        if writing is None:
-            return
-        try:
-            await writing
-        except BaseException:
-            dirty, done = self._in_flight_rest
-            self._unwritten = self._in_flight + self._unwritten
-            self._dirty = {**dirty, **self._dirty}
-            self._done = done + self._done
-            raise
-        finally:
-            self._in_flight, self._in_flight_rest = [], ({}, [])
+        if writing is not None:
+            try:
+                await writing
+            finally:
+                self._in_flight = []
 
     async def _write(
         self,
@@ -409,20 +391,17 @@ class Engine:
         )
 
     async def _flush(self, done: Sequence[int] = ()) -> None:
-        self._done.extend(done)
         await self._written()
-        if self._unwritten or self._dirty or self._done:
+        if self._unwritten or self._dirty or done:
             batch, self._unwritten = self._unwritten, []
             dirty, self._dirty = self._dirty, {}
-            done, self._done = self._done, []
             try:
                 await self._write(batch, dirty, done)
             except BaseException:
-                # Kept for the next write, the inbox rows with them: the consumer does
-                # not take those again meanwhile (``inbox_rows_scored``).
+                # Kept for the next write: a retried inbox batch finds its messages
+                # already seen, so they are only ever written from here.
                 self._unwritten = batch + self._unwritten
                 self._dirty = {**dirty, **self._dirty}
-                self._done = done + self._done
                 raise
 
     async def flush(self, done: Sequence[int] = ()) -> None:
@@ -430,22 +409,6 @@ class Engine:
         the inbox rows of the messages scored, deleted in the same write."""
         async with self._lock:
             await self._flush(done)
-
-    async def write_behind(self, done: Sequence[int]) -> None:
-        """Start writing what is buffered, with the inbox rows ``done`` (the messages
-        scored) deleted in the same write, and return while it is written: the inbox
-        consumer takes and scores its next batch meanwhile. Waits for the previous
-        write first (a failure of it is raised here; nothing is lost, see
-        ``_written``), so at most one write is in flight; ``flush`` waits for it."""
-        async with self._lock:
-            self._done.extend(done)
-            await self._write_behind()
-
-    @property
-    def inbox_rows_scored(self) -> frozenset[int]:
-        """Inbox rows scored here whose deletion is not yet written (being written, or
-        buffered after a failed write): not to be taken again."""
-        return frozenset((*self._in_flight_rest[1], *self._done))
 
     async def forget_space(self, platform: str, space_id: str) -> None:
         """Drop what this process remembers of a space (after writing it out), because

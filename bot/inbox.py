@@ -15,12 +15,10 @@ conversation from the store's window, as after a restart.
 A batch costs two statements on the store: one takes the oldest messages of every space
 this process holds (``inbox.take``: the lease table says which, in the same query), one
 writes the results (windows, latest scores, and the inbox rows deleted, all or nothing:
-``Engine.write_behind``). The write runs while the next batch is taken and scored (the
-rows it deletes are left out of that take), so the consumer does not wait on the
-database's part of it; an idle round waits for it. Leases are renewed every third of
-their time in one statement, a space this process was told about is taken in one (and,
-if another process holds it, not asked for again for a third of a lease), and the
-inbox is searched for orphaned spaces at most every half ``orphan_after``.
+``Engine.flush(done=...)``). Leases are renewed every third of their time in one
+statement, a space this process was told about is taken in one (and, if another
+process holds it, not asked for again for a third of a lease), and the inbox is
+searched for orphaned spaces at most every half ``orphan_after``.
 
 No message can stop scoring: one that cannot be read back, or on which scoring
 fails, is set aside in the dead-letter table with the reason
@@ -158,20 +156,10 @@ class InboxConsumer:
                 if space not in self._leases and now - waiting.oldest >= self.orphan_after:
                     await self._hold(space, now)
         if not self._leases or self._stopping:
-            await self.engine.flush()
             return 0
         batch = await queue.take(
-            self.store,
-            self.owner,
-            now,
-            self.lease_seconds / 2,
-            self.batch,
-            self.accepted,
-            self.engine.inbox_rows_scored,
+            self.store, self.owner, now, self.lease_seconds / 2, self.batch, self.accepted
         )
-        if not batch.taken:
-            await self.engine.flush()  # idle: what was scored is written
-            return 0
         for space, generation in batch.generations.items():
             await self._adopt(space, generation)
         poisoned: list[queue.Taken] = []
@@ -197,8 +185,7 @@ class InboxConsumer:
             await self._set_aside(poisoned, reasons)
         # The windows and the inbox in one write: whoever scores these spaces next finds
         # the messages in the windows, and a crash before it leaves them in the inbox.
-        # It is written while the next batch is taken and scored (its rows left out).
-        await self.engine.write_behind([item.id for item in readable.values()])
+        await self.engine.flush(done=[item.id for item in readable.values()])
         return len(batch.taken)
 
     async def _set_aside(self, poisoned: list[queue.Taken], reasons: list[str]) -> None:

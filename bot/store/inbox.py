@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -215,13 +215,8 @@ class Batch:
 TAKE = (
     "SELECT i.id, i.platform, i.space_id, i.body, i.received_at, l.generation FROM inbox i "
     "JOIN space_leases l ON l.platform = i.platform AND l.space_id = i.space_id "
-    "WHERE l.owner = ? AND l.expires_at >= ? AND {unscored} ORDER BY i.id LIMIT ?"
+    "WHERE l.owner = ? AND l.expires_at >= ? ORDER BY i.id LIMIT ?"
 )
-UNSCORED = {
-    "postgresql": "i.id <> ALL(?::int8[])",
-    "sqlite": "i.id NOT IN (SELECT value FROM json_each(?))",
-}
-"""Leaves out the rows given (as an array; as a JSON list on SQLite)."""
 
 
 async def take(
@@ -231,19 +226,13 @@ async def take(
     lease_left: float,
     limit: int,
     accepted: Accepted | None = None,
-    scored: Collection[int] = (),
 ) -> Batch:
     """The oldest waiting messages of every space ``owner`` holds with at least
     ``lease_left`` seconds of its lease to run, in arrival order, in one query: the
     store, not the process's memory, says which spaces those are. A message that
     cannot be read back comes with its ``problem`` instead (to be set aside); one
-    found in ``accepted`` is not decoded again. ``scored``: rows already scored whose
-    deletion is still being written, left out."""
-    dialect = store.driver.dialect
-    ids: object = list(scored) if dialect == "postgresql" else json.dumps(list(scored))
-    rows = await store.driver.fetch(
-        TAKE.format(unscored=UNSCORED[dialect]), (owner, to_epoch(now) + lease_left, ids, limit)
-    )
+    found in ``accepted`` is not decoded again."""
+    rows = await store.driver.fetch(TAKE, (owner, to_epoch(now) + lease_left, limit))
     generations = {(p, s): int(g) for _, p, s, _, _, g in rows}
     taken = [_taken(int(id_), p, s, body, float(t), accepted) for id_, p, s, body, t, _ in rows]
     return Batch(taken, generations)

@@ -86,8 +86,7 @@ async def test_a_batch_is_taken_in_one_statement_and_written_in_one(
     """After the first batch (leases, windows of new conversations), a batch of known
     conversations costs the store exactly two things: the statement that takes it and
     the write of its results (one statement on PostgreSQL; one transaction on SQLite,
-    which has no statement that writes several tables). The write goes on after the
-    round (the next round would take the next batch meanwhile); ``flush`` waits for it."""
+    which has no statement that writes several tables)."""
     now = utcnow()
     engine = Engine(make_settings(tmp_path), store, RuleScorer())
     consumer = InboxConsumer(store, engine, batch=40, clock=lambda: now)  # no renewal due
@@ -99,11 +98,9 @@ async def test_a_batch_is_taken_in_one_statement_and_written_in_one(
     log = await statement_log(store)
     # asyncpg learns the array types once per connection: a batch on the new one first.
     assert await consumer.step() == 40
-    await engine.flush()
     log.clear()
 
     assert await consumer.step() == 40
-    await engine.flush()
     if isinstance(store.driver, PostgresDriver):
         assert len(log) == 2, log
         take, write = log
@@ -118,51 +115,6 @@ async def test_a_batch_is_taken_in_one_statement_and_written_in_one(
     assert "DELETE FROM inbox" in write
 
     assert await queue.depth(store) == 0
-    await windows_in_order(store, sent)
-
-
-async def test_the_next_batch_is_scored_while_the_last_one_is_written(
-    store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The write of a batch (held back here until the test lets it go) does not stop
-    the next round: it takes the next messages, leaving out those being written, and
-    scores them; only its own write waits for the one before. Nothing is taken twice,
-    and every window ends up complete and in order."""
-    engine = Engine(make_settings(tmp_path), store, RuleScorer())
-    consumer = InboxConsumer(store, engine, batch=40)
-    sent = chat("north", 80)
-    await queue.put(store, sent, utcnow())
-    consumer.notify([(PLATFORM, "north")])
-    gate, write = asyncio.Event(), store.write_windows
-
-    async def held(*args: object) -> None:
-        await gate.wait()
-        await write(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(store, "write_windows", held)
-    taken: list[list[str]] = []
-    second_taken = asyncio.Event()
-    take = queue.take
-
-    async def recorded(*args: object, **kwargs: object) -> queue.Batch:
-        batch = await take(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append([item.message.message_id for item in batch.taken if item.message])
-        if len(taken) == 2:
-            second_taken.set()
-        return batch
-
-    monkeypatch.setattr(queue, "take", recorded)
-    assert await consumer.step() == 40
-    assert len(engine.inbox_rows_scored) == 40 and await queue.depth(store) == 80
-    second = asyncio.ensure_future(consumer.step())
-    await asyncio.wait_for(second_taken.wait(), timeout=30)
-    await asyncio.sleep(0.05)  # it scores the batch, then waits for the first write
-    assert not second.done()  # scored, and waiting for the first write to end
-    assert taken == [[m.message_id for m in sent[:40]], [m.message_id for m in sent[40:]]]
-    gate.set()
-    assert await second == 40
-    await engine.flush()
-    assert await queue.depth(store) == 0 and not engine.inbox_rows_scored
     await windows_in_order(store, sent)
 
 
@@ -397,9 +349,8 @@ async def test_a_failed_write_loses_nothing(store: SqlStore, tmp_path: Path) -> 
         else "CREATE TRIGGER refused BEFORE INSERT ON messages "
         "BEGIN SELECT RAISE(ABORT, 'refused'); END"
     )
-    assert await consumer.step() == 30  # scored; the write fails behind it
     with pytest.raises(Exception, match="refused"):
-        await consumer.step()  # an idle round waits for the write
+        await consumer.step()
     assert await queue.depth(store) == 30
     await store.driver.execute(
         "ALTER TABLE messages DROP CONSTRAINT refused" if postgres else "DROP TRIGGER refused"
