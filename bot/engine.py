@@ -367,7 +367,8 @@ class Engine:
         self._writing = asyncio.create_task(self._write(batch, dirty), name="window-writer")
 
     async def _written(self) -> None:
-        """Wait for the batch being written behind; its failure is raised here."""
+        """Wait for the batch being written behind; its failure is raised here (the
+        batch is buffered again: see ``_write``)."""
         writing, self._writing = self._writing, None
         if writing is not None:
             try:
@@ -381,28 +382,28 @@ class Engine:
         dirty: dict[ConversationKey, tuple[datetime, Score]],
         done: Sequence[int] = (),
     ) -> None:
-        await self.store.write_windows(
-            batch,
-            [
-                (str(key), key.platform, key.space_id, last_ts, s.probability, s.level, s.suspect)
-                for key, (last_ts, s) in dirty.items()
-            ],
-            done,
-        )
+        """Write a batch, or, if the store refuses it, keep it for the next write: writing
+        a message already stored changes nothing, and a score is the latest unless a
+        newer one is buffered."""
+        scores = [
+            (str(key), key.platform, key.space_id, last_ts, s.probability, s.level, s.suspect)
+            for key, (last_ts, s) in dirty.items()
+        ]
+        try:
+            await self.store.write_windows(batch, scores, done)
+        except BaseException:
+            self._unwritten = batch + self._unwritten
+            self._dirty = {**dirty, **self._dirty}
+            raise
 
     async def _flush(self, done: Sequence[int] = ()) -> None:
         await self._written()
         if self._unwritten or self._dirty or done:
             batch, self._unwritten = self._unwritten, []
             dirty, self._dirty = self._dirty, {}
-            try:
-                await self._write(batch, dirty, done)
-            except BaseException:
-                # Kept for the next write: a retried inbox batch finds its messages
-                # already seen, so they are only ever written from here.
-                self._unwritten = batch + self._unwritten
-                self._dirty = {**dirty, **self._dirty}
-                raise
+            # A failed write keeps the batch: a retried inbox batch finds its messages
+            # already seen, so they are only ever written from here.
+            await self._write(batch, dirty, done)
 
     async def flush(self, done: Sequence[int] = ()) -> None:
         """Write buffered window messages; called periodically and on shutdown. ``done``:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.engine import FLUSH_EVERY, Engine
 from bot.models import ConversationKey, Level
 from bot.scoring.rules import RuleScorer
 from bot.store import SqlStore, schema
@@ -111,3 +111,34 @@ async def test_a_store_written_before_migration_9_reads_the_same_windows(
         "k2": ["t20", "t23", "t26", "t29"],
     }
     assert [s.message.text for s in await new.load_window("k1", 2)] == ["t25", "t28"]
+
+
+async def test_a_window_write_behind_that_fails_is_written_by_the_next(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    """The store refuses a batch written behind (a trigger or constraint the test adds
+    for a moment): the failure is raised at the next flush, and the flush after it,
+    once the store takes writes again, writes every message, in order."""
+    engine = Engine(make_settings(tmp_path), store, RuleScorer())
+    postgres = store.driver.dialect == "postgresql"
+    await store.driver.execute(
+        "ALTER TABLE messages ADD CONSTRAINT refused CHECK (id < 0) NOT VALID"
+        if postgres
+        else "CREATE TRIGGER refused BEFORE INSERT ON messages "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    sent = [
+        message(ADULT, f"ordinary line {n}", at=n, dm=True, channel="d1")
+        for n in range(FLUSH_EVERY + 10)
+    ]
+    for m in sent:
+        assert await engine.ingest(m) is None
+    with pytest.raises(Exception, match="refused"):
+        await engine.flush()
+    await store.driver.execute(
+        "ALTER TABLE messages DROP CONSTRAINT refused" if postgres else "DROP TRIGGER refused"
+    )
+    await engine.flush()
+    name = str(ConversationKey.dm("console", "s1", "d1"))
+    windows = await store.load_windows([name], len(sent))
+    assert [s.message.message_id for s in windows[name]] == [m.message_id for m in sent]
