@@ -6,10 +6,10 @@ age), features (the rest of reading the message into its conversation: the text
 model's contribution, the turn it continues, the running totals; then every
 author's conversation features, which the model reads straight into its logit, and
 the probability), the model (the rest of the scorer's risk: calibration, the
-one-sign cap, the riskiest author, evidence) and the store (writing the windows in the engine's
+one-sign cap, the riskiest author) and the store (writing the windows in the engine's
 batches, and reading every conversation's window back as after a restart). What the
 sum leaves out of the cost per message is the engine's own work (routing, policy,
-reach, buffering, cases) and the event loop.
+reach, buffering, a score's reasons when it alerts, cases) and the event loop.
 """
 
 from __future__ import annotations

@@ -156,23 +156,6 @@ def author_features(
     trained on (a tactic it never saw counts for nothing, not even as "another
     tactic"); ``None`` counts all of them (while training decides which are known).
     """
-    values, tactics = author_feature_parts(state, author, text_scale, reach, known)
-    values += [0.0] * len(TACTIC_NAMES)
-    for index, value in tactics:
-        values[index] = value
-    return values
-
-
-def author_feature_parts(
-    state: ConversationState,
-    author: str,
-    text_scale: float,
-    reach: int,
-    known: frozenset[str] | None = None,
-) -> tuple[list[float], list[tuple[int, float]]]:
-    """``author_features`` in two parts, at a cost that does not grow with the window or
-    the number of signals: the features before the tactics, and the tactic features that
-    are not zero, as ``(index, value)`` in order (most authors show none)."""
     totals = state.authors[author]
     tactic_seqs = totals.tactic_seqs
     # ``age_view``, read once (the author is in the window: ``totals`` is theirs)
@@ -223,9 +206,10 @@ def author_feature_parts(
         log1p[said.get("surprise", 0)] if said else 0.0,
         log1p[said.get("family_address", 0) - family] if said else 0.0,
     ]
-    base = len(values)
-    tactics = [(base + _TACTIC_INDEX[n], log1p[len(tactic_seqs[n])]) for n in present]
-    return values, tactics
+    values += [0.0] * len(TACTIC_NAMES)
+    for name in present:
+        values[_BASE_FEATURES + _TACTIC_INDEX[name]] = log1p[len(tactic_seqs[name])]
+    return values
 
 
 def author_logit(

@@ -14,7 +14,6 @@ from bot.scoring.base import age_view
 from bot.scoring.features import (
     MAX_WORDS,
     STAGES,
-    author_feature_parts,
     author_features,
     author_logit,
     counted_tactics,
@@ -33,7 +32,7 @@ LINES = [
 ]  # fmt: skip
 
 
-def plain_parts(state: ConversationState, author: str, text_scale: float, reach: int):  # type: ignore[no-untyped-def]
+def plain_features(state: ConversationState, author: str, text_scale: float, reach: int):  # type: ignore[no-untyped-def]
     """The features as documented, one definition after another (no shortcuts)."""
     totals = state.authors[author]
     present = counted_tactics(state, author, SCORER._known)
@@ -58,10 +57,10 @@ def plain_parts(state: ConversationState, author: str, text_scale: float, reach:
         math.log1p(state.signal_counts.get("family_address", 0) - totals.count("family_address")),
     ]  # fmt: skip
     names = [t.name for t in sig.TACTICS if t.name not in sig.DISCLOSURES] + [sig.SEXUAL_CONTENT]
-    tactics = [
-        (len(values) + names.index(n), math.log1p(len(totals.tactic_seqs[n]))) for n in present
-    ]
-    return values, tactics
+    tactics = [0.0] * len(names)
+    for name in present:
+        tactics[names.index(name)] = math.log1p(len(totals.tactic_seqs[name]))
+    return values + tactics
 
 
 @settings(max_examples=80, deadline=None)
@@ -79,8 +78,8 @@ def test_the_features_equal_their_plain_definition(items, bands, window, reach) 
                           T0 + timedelta(seconds=30 * i), is_dm=True)  # fmt: skip
         state.add(SCORER.observe(message, state), band)
     for author in state.authors:
-        fast = author_feature_parts(state, author, 0.7, reach, SCORER._known)
-        assert fast == plain_parts(state, author, 0.7, reach)
+        fast = author_features(state, author, 0.7, reach, SCORER._known)
+        assert fast == plain_features(state, author, 0.7, reach)
     # The model's logit, read without making the features, is their dot product to the
     # last bit: with the model's coefficients, and with ones where no term is zero.
     distinct = [1 / (index + 1.37) for index in range(len(SCORER._coef))]
