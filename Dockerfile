@@ -29,7 +29,8 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/watchkeeper/bin:$PATH \
-    WATCHKEEPER_STORAGE__DATA_DIR=/data
+    WATCHKEEPER_STORAGE__DATA_DIR=/data \
+    XDG_CACHE_HOME=/data/.cache
 
 RUN useradd --create-home --uid 10001 watchkeeper \
     && mkdir /data && chown watchkeeper:watchkeeper /data

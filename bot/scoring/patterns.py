@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from bot.scoring.prefilter import Prefilter
+
 # -- building blocks (normalised text: lowercase, elongations cut to two letters) --
 YOU = r"(?:you|u|ya|yu|yuo|yoo)"
 YOUR = r"(?:your|ur|yur|yor|you'?re|youre|yours)"
@@ -335,16 +337,20 @@ class TacticMatcher:
     trie) finds, in one pass, the word starts where some string begins, and a tactic's
     expression is tried only there: the result is exactly that of searching each
     expression. (One expression of all tactics was tried: its compilation took seconds
-    per process.)
+    per process.) With Hyperscan installed, a printable ASCII text (most chat) is
+    scanned once for every tactic instead, and only the tactics it reports are searched
+    (``prefilter.py``); ``fast=False`` keeps to the pure-Python way.
     """
 
-    def __init__(self, tactics: Sequence[Tactic]) -> None:
+    def __init__(self, tactics: Sequence[Tactic], fast: bool = True) -> None:
         self.tactics = tuple(tactics)
+        self._prefilter = Prefilter.build([t.parts for t in self.tactics]) if fast else None
         table: dict[str, int] = {}
         self._always = 0
         """Tactics with a pattern whose matches may begin anywhere: always searched."""
         for bit, tactic in enumerate(self.tactics):
-            keys = {key for part in tactic.parts for key in _starts(part, _KEY_CHARS, True)}
+            # Grouped: a pattern may be an alternation at its top level ("a|b").
+            keys = {k for part in tactic.parts for k in _starts(f"(?:{part})", _KEY_CHARS, True)}
             # The text is looked up at its word starts only (and at its start).
             if any(not key or not (key[0] == _START or _WORD_CHAR.match(key)) for key in keys):
                 self._always |= 1 << bit
@@ -368,6 +374,14 @@ class TacticMatcher:
 
     def present(self, text: str) -> int:
         """The tactics found in ``text``, as a bit mask (bit ``i``: ``tactics[i]``)."""
+        prefilter = self._prefilter
+        if prefilter is not None and text.isascii() and text.isprintable():
+            patterns = self._patterns
+            found = 0
+            for bit in _bits(prefilter.candidates(text)):
+                if patterns[bit].search(text):
+                    found |= 1 << bit
+            return found
         masks = self._masks
         if len(masks) > _MASKS_KEPT:
             masks.clear()
