@@ -58,10 +58,7 @@ def assess(
 
     ``reasons=False``: without its signals (``with_reasons`` adds them while the state
     is still the one scored), for a caller that needs them only when a score alerts."""
-    reach = {
-        author: tracker.reach(key.platform, key.space_id, author, message.ts)
-        for author in state.authors
-    }
+    reach = tracker.reaches(key.platform, key.space_id, state.authors, message.ts)
     risk = scorer.risk(state, reach, reasons)
     for author in state.signalling(added):
         others = [a for a in state.authors if a != author]

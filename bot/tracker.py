@@ -31,6 +31,7 @@ pair's evidence starts where its author started, and every path that follows
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -230,7 +231,18 @@ class Tracker:
 
     def reach(self, platform: str, space_id: str, author: str, now: datetime) -> int:
         """How many different people ``author`` used tactics on in the last week."""
-        book = self._partners.get((platform, space_id, author))
-        if not book:
-            return 0
-        return sum(1 for when in book.values() if now - when <= REACH_WINDOW)
+        return self.reaches(platform, space_id, (author,), now).get(author, 0)
+
+    def reaches(
+        self, platform: str, space_id: str, authors: Iterable[str], now: datetime
+    ) -> dict[str, int]:
+        """``reach`` of each of ``authors`` who ever used a tactic here (asked for every
+        message: the others, most people, are left out rather than looked up as 0)."""
+        books = self._partners
+        if not books:
+            return {}
+        return {
+            author: sum(1 for when in book.values() if now - when <= REACH_WINDOW)
+            for author in authors
+            if (book := books.get((platform, space_id, author)))
+        }

@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bot.models import Message, Signal
 from bot.scoring import signals as sig
@@ -45,9 +45,9 @@ _QUESTION_WORDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Risk:
-    """A scorer's verdict on a conversation: probability, suspect and reasons."""
+class Risk(NamedTuple):
+    """A scorer's verdict on a conversation: probability, suspect and reasons (a named
+    tuple: one is made for every message)."""
 
     probability: float
     suspect: str | None

@@ -49,6 +49,10 @@ def test_reach_counts_distinct_people_approached_this_week() -> None:
         t.note_contact(key, "a", [other], T0 + timedelta(days=i))
     assert t.reach("console", "s1", "a", T0 + timedelta(days=3)) == 3
     assert t.reach("console", "s1", "a", T0 + timedelta(days=8, hours=1)) == 1
+    # every author at once, as a score asks: those who approached no one are left out
+    now = T0 + timedelta(days=8, hours=1)
+    assert t.reaches("console", "s1", ["a", "b", "z"], now) == {"a": 1}
+    assert t.reaches("console", "s2", ["a"], now) == {}
 
 
 def test_first_reply_in_a_thread_answers_the_parent_channel_message() -> None:

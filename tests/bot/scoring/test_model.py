@@ -71,7 +71,7 @@ def test_incremental_score_equals_a_from_scratch_score_of_the_window(items, wind
     assert SCORER.risk(live) == SCORER.risk(fresh)
     # The engine asks for the reasons only when a score alerts: the same ones.
     risk, bare = SCORER.risk(live), SCORER.risk(live, reasons=False)
-    assert bare == replace(risk, signals=())
+    assert bare == risk._replace(signals=())
     if risk.suspect is not None:
         assert SCORER.reasons(live, risk.suspect) == risk.signals
     assert {a: (t.messages, t.turns, t.text_sum) for a, t in live.authors.items()} == {

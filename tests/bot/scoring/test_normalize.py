@@ -83,3 +83,9 @@ def test_the_quick_scans_change_nothing() -> None:
     for _ in range(20_000):
         text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 24)))
         assert n._normalize(text) == _every_substitution(text), text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aab!\n 1", max_size=12))
+def test_the_quick_repeat_check_finds_the_texts_the_substitution_changes(text: str) -> None:
+    assert bool(n._HAS_REPEATS.search(text)) == bool(n._REPEATS.search(text))
