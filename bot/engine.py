@@ -2,8 +2,8 @@
 
 Adapters call ``ingest`` for every message, ``report`` when a member raises a
 concern, and ``decide`` when a moderator presses a button. The engine keeps hot
-conversation state in memory (rebuilt from the store's window after a restart),
-writes message windows in small batches, and writes every case, with its delivery
+conversation state in memory (``held.py``; rebuilt from the store's window after a
+restart), writes message windows in small batches, and writes every case, with its delivery
 job, to the store before anything is shown: the outbox worker delivers it.
 """
 
@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import metrics, step
 from bot.clock import utcnow
 from bot.config import Settings
+from bot.held import HeldConversation, HotConversations
 from bot.models import (
     Action,
     AgeBand,
@@ -35,7 +34,6 @@ from bot.models import (
 )
 from bot.policy import Policy, Verdict
 from bot.scoring.base import Scorer
-from bot.scoring.state import ConversationState
 from bot.store import NewCase, SqlStore
 from bot.store.base import StoredMessage
 from bot.stored import Space, StoredConversations
@@ -43,9 +41,6 @@ from bot.tracker import Route, Tracker
 
 log = logging.getLogger(__name__)
 
-MAX_HOT_CONVERSATIONS = 10_000
-"""Conversations kept in memory; older ones are rebuilt from the store when they speak
-again. About 45 KB each with a full 200-message window (`watchkeeper bench`)."""
 FLUSH_EVERY = 256
 """Buffered window writes start after this many messages (and are awaited on every case).
 
@@ -54,17 +49,6 @@ case (or ``flush``) waits for the writes to be done."""
 CASE_SYNC_SECONDS = 1.0
 """How old the engine's view of its conversations' cases may be when a score decides
 *not* to act (see ``_act_on``); before it acts, the view is always brought up to date."""
-
-
-@dataclass(slots=True)
-class _Conversation:
-    key: ConversationKey
-    state: ConversationState
-    participants: tuple[Participant, ...] = ()
-    """Everyone who wrote in it, as the case will name them (a tuple, replaced when one
-    changes: a pair's two people cost a third of a dict's bytes)."""
-    case: Case | None = None
-    case_loaded: bool = False
 
 
 class Engine:
@@ -85,7 +69,7 @@ class Engine:
         self.window_age = timedelta(days=settings.storage.window_days)
         self.delivery_wakeup = asyncio.Event()
         """Set whenever a delivery job is stored, so the outbox worker runs at once."""
-        self._hot: OrderedDict[ConversationKey, _Conversation] = OrderedDict()
+        self._hot = HotConversations()
         self._stored = StoredConversations()
         """Which conversations the store holds, so that a new one is not looked for."""
         self._unwritten: list[StoredMessage] = []
@@ -164,11 +148,11 @@ class Engine:
             await self._load({key})
             conversation = self._hot[key]
         else:
-            self._hot.move_to_end(key)
-        if conversation.state.holds(message.message_id):
+            conversation.spoke = True
+        if conversation.holds(message.message_id):
             return None  # a platform redelivered it, or a replay repeats it
         with metrics.scoring(key.platform):
-            added = step.join(self.scorer, conversation.state, route, message, self.window_age)
+            added = step.join(self.scorer, conversation, route, message, self.window_age)
             for line in added:
                 self._note_author(conversation, line)
             # Without its signals: they are found only for a score that alerts (below).
@@ -177,7 +161,7 @@ class Engine:
                 self.policy,
                 self.tracker,
                 key,
-                conversation.state,
+                conversation,
                 message,
                 len(added),
                 reasons=False,
@@ -188,16 +172,16 @@ class Engine:
         self._unwritten.extend(StoredMessage(name, line) for line in added)
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
-            score = step.with_reasons(self.scorer, conversation.state, score)
+            score = step.with_reasons(self.scorer, conversation, score)
             return await self._act_on(conversation, score)
         return None
 
-    def _observe(self, conversation: _Conversation, message: Message) -> None:
+    def _observe(self, conversation: HeldConversation, message: Message) -> None:
         self._note_author(conversation, message)
-        step.observe(self.scorer, conversation.state, message, self.window_age)
+        step.observe(self.scorer, conversation, message, self.window_age)
 
     @staticmethod
-    def _note_author(conversation: _Conversation, message: Message) -> None:
+    def _note_author(conversation: HeldConversation, message: Message) -> None:
         """Remember who wrote ``message`` as the case will name them (the latest age band
         and display name the platform gave)."""
         author = message.author
@@ -216,10 +200,10 @@ class Engine:
         store, no case. ``watchkeeper bench`` measures what a held conversation costs."""
         conversation = self._hot.get(key)
         if conversation is None:
-            state = ConversationState(max_messages=self.window_messages)
-            conversation = self._hot[key] = _Conversation(key, state)
+            conversation = HeldConversation(max_messages=self.window_messages, key=key)
+            self._hot.admit(conversation)
             self._stored.add(key, str(key))
-        if not conversation.state.holds(message.message_id):
+        if not conversation.holds(message.message_id):
             self._observe(conversation, message)
 
     @property
@@ -227,7 +211,7 @@ class Engine:
         """Conversations whose state is in memory now."""
         return len(self._hot)
 
-    async def _act_on(self, conversation: _Conversation, score: Score) -> Case | None:
+    async def _act_on(self, conversation: HeldConversation, score: Score) -> Case | None:
         """Open, upgrade or refresh the conversation's case if the score calls for it.
 
         The conversation's case is remembered, not read per message. A case may change
@@ -301,18 +285,18 @@ class Engine:
             conversation.case_loaded = False
         return True
 
-    async def _case_of(self, conversation: _Conversation) -> Case | None:
+    async def _case_of(self, conversation: HeldConversation) -> Case | None:
         """The conversation's case: remembered, or read when it is not (yet)."""
         if not conversation.case_loaded:
             conversation.case = await self.store.latest_case(str(conversation.key))
             conversation.case_loaded = True
         return conversation.case
 
-    def _evidence(self, conversation: _Conversation, score: Score) -> list[EvidenceRef]:
+    def _evidence(self, conversation: HeldConversation, score: Score) -> list[EvidenceRef]:
         wanted = {signal.message_id for signal in score.signals}
         return [
             EvidenceRef(o.message_id, o.channel_id, o.author_id, o.ts, o.link)
-            for o in conversation.state.notable()
+            for o in conversation.notables()
             if o.message_id in wanted
         ]
 
@@ -335,14 +319,12 @@ class Engine:
         for name, key in names.items():
             if name not in wanted:
                 self._stored.add(key, name)
-            conversation = _Conversation(key, ConversationState(max_messages=self.window_messages))
+            conversation = HeldConversation(max_messages=self.window_messages, key=key)
             stored_window = [stored.message for stored in windows.get(name, ())]
             for message in (*stored_window, *pending.get(name, ())):
-                if not conversation.state.holds(message.message_id):
+                if not conversation.holds(message.message_id):
                     self._observe(conversation, message)
-            self._hot[key] = conversation
-            if len(self._hot) > MAX_HOT_CONVERSATIONS:
-                self._hot.popitem(last=False)
+            self._hot.admit(conversation)
 
     async def _list(self, spaces: set[Space]) -> None:
         """List the stored conversations of the spaces not listed yet (one query), with

@@ -9,7 +9,6 @@ a scorer can be swapped without touching them.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -263,7 +262,7 @@ def evidence(
             quoted = state.observations.quoted(seqs[0])
             if quoted is not None:
                 found.append((seqs[0], Signal(name, _weight(name), *quoted, who)))
-    for seq in itertools.islice(own.wording if own is not None else (), 2):
+    for seq in state.worded(author, 2) if own is not None and own.wording else ():
         quoted = state.observations.quoted(seq)
         if quoted is not None:
             found.append((seq, Signal(sig.WORDING, sig.WORDING_WEIGHT, *quoted, author)))

@@ -61,10 +61,10 @@ class AuthorTotals:
     tactic_seqs: Mapping[str, list[int]] = field(default_factory=_none)
     """For each signal name but ``wording``, the sequence numbers of the window's
     messages showing it (never empty: a name leaves with its last message)."""
-    wording: tuple[int, ...] = ()
-    """... and those of the lines whose wording drove the text score (the ``wording``
-    signal: kept apart, as most lines that show a signal show only this one, and only
-    evidence reads it)."""
+    wording: int = 0
+    """... and how many lines drove the text score by their wording (the ``wording``
+    signal: kept apart, as most lines that show a signal show only this one; evidence
+    finds which they are in the window, ``Window.worded``, only for a score that alerts)."""
     band: AgeBand = AgeBand.UNKNOWN
     """The age band the platform last gave for this author (roles, profile)."""
 
@@ -74,7 +74,7 @@ class AuthorTotals:
     def count(self, name: str) -> int:
         """How many of the window's messages show the signal ``name``."""
         if name == WORDING:
-            return len(self.wording)
+            return self.wording
         seqs = self.tactic_seqs.get(name)
         return len(seqs) if seqs else 0
 
@@ -87,11 +87,12 @@ class AuthorTotals:
         return "adult_disclosure" in seqs and "minor_disclosure" not in seqs
 
 
-@dataclass(slots=True)
-class ConversationState:
+@dataclass(slots=True, eq=False)
+class ConversationState(Window):
+    """A conversation's window (its columns inherited: one object where a state and its
+    window were two) and the running totals over it."""
+
     max_messages: int = 200
-    observations: Window = field(default_factory=Window)
-    """The window, oldest first."""
     authors: dict[str, AuthorTotals] = field(default_factory=dict)
     received: Mapping[tuple[str, str], int] = field(default_factory=_none)
     """(author, signal) -> how many messages in the window aim that signal at them."""
@@ -112,25 +113,23 @@ class ConversationState:
     """The age bands of authors who left the window (an author's ``band`` while in it):
     a band the platform gave once still holds when they speak again."""
 
+    def __post_init__(self) -> None:
+        Window.__init__(self)
+
     @property
-    def first_author(self) -> str | None:
-        """Who wrote the window's oldest message."""
-        return self.observations.first_author()
+    def observations(self) -> Window:
+        """The window, oldest first: the state itself."""
+        return self
 
     @property
     def next_seq(self) -> int:
-        return self.observations.next_seq
+        return self._first + (len(self._refs) >> 1)
 
     @next_seq.setter
     def next_seq(self, seq: int) -> None:
         """Number an empty window's next message ``seq`` (a from-scratch read of a later
         part of a conversation)."""
-        self.observations.start_at(seq)
-
-    def holds(self, message_id: str) -> bool:
-        """Whether the message with this id is in the window (a platform redelivered it,
-        or a replay repeats it)."""
-        return self.observations.holds(message_id)
+        self.start_at(seq)
 
     def add(self, observation: Observation, age_band: AgeBand = AgeBand.UNKNOWN) -> None:
         """Add one message, dropping the oldest ones past ``max_messages``."""
@@ -162,7 +161,7 @@ class ConversationState:
         else:
             self.turn = ()
             self.turn_author = None
-        self.observations.append(observation)
+        self.append(observation)
         totals.messages += 1
         totals.turns += not observation.continues_turn
         totals.questions += observation.is_question
@@ -171,7 +170,7 @@ class ConversationState:
             self._count_hits(totals, observation)
         if ages_change:
             self._recount_ages(author, ages_before)
-        while len(self.observations) > self.max_messages:
+        while len(self._refs) > 2 * self.max_messages:
             self.evict_oldest()
 
     def _count_hits(self, totals: AuthorTotals, observation: Observation) -> None:
@@ -179,7 +178,7 @@ class ConversationState:
         for hit in observation.hits:
             name = hit.name
             if name == WORDING:
-                totals.wording = (*totals.wording, seq)  # a tuple: most hold one or two
+                totals.wording += 1
                 continue
             if not totals.tactic_seqs:
                 totals.tactic_seqs = {}
@@ -226,7 +225,7 @@ class ConversationState:
         """Who a message of ``author`` is aimed at: the author of the message it replies
         to, else someone it mentions, else the last other speaker; looking back at most
         ``CONTEXT_MESSAGES`` messages."""
-        recent = list(self.observations.last(CONTEXT_MESSAGES))
+        recent = list(self.last(CONTEXT_MESSAGES))
         if reply_to is not None:
             for message_id, earlier_author in recent:
                 if message_id == reply_to and earlier_author != author:
@@ -247,7 +246,7 @@ class ConversationState:
         if age is None:
             return observation
         asked = False
-        window = self.observations
+        window = self
         next_seq = window.next_seq
         for back, (_, author) in enumerate(window.last(ANSWER_LOOKBACK), start=1):
             if author == observation.author_id:
@@ -291,7 +290,7 @@ class ConversationState:
             self.minors += after[1]
 
     def evict_oldest(self) -> None:
-        author, question, continues, text_sum, notable = self.observations.pop_oldest()
+        author, question, continues, text_sum, notable = self.pop_oldest()
         ages_before = self.age_of(author)
         totals = self.authors[author]
         totals.messages -= 1
@@ -314,7 +313,7 @@ class ConversationState:
         for hit in hits:
             name = hit.name
             if name == WORDING:
-                totals.wording = totals.wording[1:]
+                totals.wording -= 1
                 continue
             seqs, counts, received = totals.tactic_seqs, self.signal_counts, self.received
             assert isinstance(seqs, dict) and isinstance(counts, dict)
@@ -344,26 +343,17 @@ class ConversationState:
 
     def evict_before(self, cutoff: datetime) -> None:
         """Drop the messages older than ``cutoff``."""
-        oldest, limit = self.observations.oldest_micros(), micros(cutoff)
+        oldest, limit = self.oldest_micros(), micros(cutoff)
         while oldest is not None and oldest < limit:
             self.evict_oldest()
-            oldest = self.observations.oldest_micros()
+            oldest = self.oldest_micros()
 
     @property
     def message_count(self) -> int:
-        return len(self.observations)
-
-    def observation(self, seq: int) -> Observation | None:
-        """The observation with sequence number ``seq``, if it is still in the window."""
-        return self.observations.observation(seq)
-
-    def notable(self) -> list[Observation]:
-        """The window's observations that can become evidence (a signal or a detail,
-        such as an age), oldest first: those an alert can point to."""
-        return self.observations.notables()
+        return len(self._refs) >> 1
 
     def signalling(self, last: int) -> list[str]:
         """The authors of the window's ``last`` newest messages that show a signal, in
         the order they first did."""
-        authors = self.observations.signalling(self.next_seq - last)
+        authors = self.signalling_since(self.next_seq - last)
         return list(dict.fromkeys(authors)) if len(authors) > 1 else authors

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import overload
 
 from bot.scoring.observation import Detail, Observation
-from bot.scoring.signals import Hit
+from bot.scoring.signals import WORDING, Hit
 
 _SCANNED_IDS = 16
 """Up to this many messages, whether the window holds a message id is read from the
@@ -30,6 +30,22 @@ _QUESTION, _CONTINUES, _NAIVE = 1, 2, 4
 _FLAG_BITS = 3
 """A message's second number: its text contribution (an integer, in millionths),
 shifted left past these flags."""
+_EXACT = "surrogatepass"
+"""Any ``str`` (even a lone surrogate from a platform's JSON) makes the round trip
+through UTF-8 unchanged."""
+_SHARED_HITS: dict[tuple[Hit, ...], tuple[Hit, ...]] = {}
+"""One tuple per combination of signals, shared by the messages that show it (a
+message's signals are a new tuple each): bounded by ``_SHARED_COMBINATIONS``."""
+_SHARED_COMBINATIONS = 1024
+
+
+def _shared(hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
+    shared = _SHARED_HITS.get(hits)
+    if shared is not None:
+        return shared
+    if len(_SHARED_HITS) < _SHARED_COMBINATIONS:
+        _SHARED_HITS[hits] = hits
+    return hits
 
 
 def micros(ts: datetime) -> int:
@@ -43,17 +59,20 @@ class Notable:
     object where an ``Observation`` and its ``Detail`` would be two.
 
     Most such messages have only a quote and a channel (no link, age or target): they
-    take this class, and those with more ``_Detailed``, with four more slots."""
+    take this class, and those with more ``_Detailed``, with four more slots. The quote
+    is kept as UTF-8: 16 bytes less than a ``str`` for plain text, and half or less for
+    text with one character past Latin-1 (an emoji, a curly quote, the ellipsis of a
+    cut quote), which makes a ``str`` take two or four bytes a character."""
 
-    __slots__ = ("author_id", "channel_id", "hits", "quote")
+    __slots__ = ("_quote", "author_id", "channel_id", "hits")
     link: str | None = None
     age_answer: int | None = None
     target: str | None = None
 
     def __init__(self, author_id: str, hits: tuple[Hit, ...], detail: Detail | None) -> None:
         self.author_id = author_id
-        self.hits = hits
-        self.quote = detail.quote if detail is not None else None
+        self.hits = _shared(hits)
+        self._quote = None if detail is None else detail.quote.encode("utf-8", _EXACT)
         """None: the message had signals but no details."""
         self.channel_id = detail.channel_id if detail is not None else ""
 
@@ -66,10 +85,17 @@ class Notable:
         return _Detailed(author_id, hits, detail)
 
     @property
+    def quote(self) -> str | None:
+        """The quote, as it was given; None if the message had no details."""
+        quote = self._quote
+        return None if quote is None else quote.decode("utf-8", _EXACT)
+
+    @property
     def detail(self) -> Detail | None:
-        if self.quote is None:
+        quote = self.quote
+        if quote is None:
             return None
-        return Detail(self.quote, self.channel_id, self.link, self.age_answer, self.target)
+        return Detail(quote, self.channel_id, self.link, self.age_answer, self.target)
 
 
 class _Detailed(Notable):
@@ -234,6 +260,7 @@ class Window(Sequence[Observation]):
         """The time (``micros``) of the oldest message; None if the window is empty."""
         return self._numbers[0] if self._numbers else None
 
+    @property
     def first_author(self) -> str | None:
         """Who wrote the oldest message; None if the window is empty."""
         return _author(self._refs[1]) if self._refs else None
@@ -250,7 +277,21 @@ class Window(Sequence[Observation]):
         refs = self._refs
         return [self._at(i >> 1) for i in range(1, len(refs), 2) if type(refs[i]) is not str]
 
-    def signalling(self, since: int) -> list[str]:
+    def worded(self, author: str, limit: int) -> list[int]:
+        """The sequence numbers of ``author``'s first ``limit`` lines in the window whose
+        wording drove the text score (the ``wording`` signal), oldest first."""
+        refs, found = self._refs, []
+        for index in range(1, len(refs), 2):
+            ref = refs[index]
+            if type(ref) is str or ref.author_id != author:  # type: ignore[union-attr]
+                continue
+            if any(hit.name == WORDING for hit in ref.hits):  # type: ignore[union-attr]
+                found.append(self._first + (index >> 1))
+                if len(found) == limit:
+                    break
+        return found
+
+    def signalling_since(self, since: int) -> list[str]:
         """The authors of the messages with a signal from sequence number ``since`` on,
         oldest first (one per message)."""
         refs = self._refs

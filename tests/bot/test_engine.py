@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot import engine as engine_module
+from bot import held
 from bot.config import Settings
-from bot.engine import Engine, _Conversation
+from bot.engine import Engine
+from bot.held import HeldConversation
 from bot.models import Action, CaseKind, CaseState, ConversationKey
 from bot.scoring import load_scorer
 from bot.scoring.rules import RuleScorer
@@ -68,7 +69,7 @@ async def run_engine(settings: Settings, path: Path, messages: list) -> tuple[En
     return engine, cases
 
 
-async def rebuilt_conversation(engine: Engine, key: ConversationKey) -> _Conversation:
+async def rebuilt_conversation(engine: Engine, key: ConversationKey) -> HeldConversation:
     """The conversation ``engine`` rebuilds from its store, as for a message new to it."""
     await engine._load({key})
     return engine._hot[key]
@@ -110,7 +111,7 @@ async def test_rebuilt_state_scores_like_the_live_state(tmp_path: Path) -> None:
     fresh = Engine(settings, store, RuleScorer())
     rebuilt = await rebuilt_conversation(fresh, live.key)
     await store.close()
-    assert fresh.scorer.risk(rebuilt.state) == first.scorer.risk(live.state)
+    assert fresh.scorer.risk(rebuilt) == first.scorer.risk(live)
 
 
 async def test_a_line_addressed_to_no_one_is_evidence_in_the_pair_it_opens(tmp_path: Path) -> None:
@@ -136,9 +137,9 @@ async def test_a_line_addressed_to_no_one_is_evidence_in_the_pair_it_opens(tmp_p
     fresh = Engine(settings, store, RuleScorer())
     rebuilt = await rebuilt_conversation(fresh, live.key)
     await store.close()
-    ids = [o.message_id for o in rebuilt.state.observations]
+    ids = [o.message_id for o in rebuilt.observations]
     assert ids == [m.message_id for m in messages]
-    assert fresh.scorer.risk(rebuilt.state) == first.scorer.risk(live.state)
+    assert fresh.scorer.risk(rebuilt) == first.scorer.risk(live)
 
 
 async def test_a_tactic_in_a_carried_opening_line_counts_toward_its_authors_reach(
@@ -284,8 +285,7 @@ async def test_batches_score_like_single_messages_and_windows_stay_in_order(
         }
         fresh = Engine(settings, store, RuleScorer())
         rebuilt = {
-            str(k): fresh.scorer.risk((await rebuilt_conversation(fresh, k)).state)
-            for k in engine._hot
+            str(k): fresh.scorer.risk(await rebuilt_conversation(fresh, k)) for k in engine._hot
         }
         cases = [(c.number, c.conversation, c.level) for c in await store.list_cases()]
         results[mode] = (windows, rebuilt, cases)
@@ -327,7 +327,7 @@ async def test_only_conversations_the_store_holds_are_read_from_it(
     starts without a read. One that left memory (more conversations than it keeps) is
     rebuilt from its window, written or still buffered, and so is every one after a
     restart: each time the same observations as if it had stayed in memory."""
-    monkeypatch.setattr(engine_module, "MAX_HOT_CONVERSATIONS", 2)
+    monkeypatch.setattr(held, "MAX_HOT_CONVERSATIONS", 2)
     settings = make_settings(tmp_path)
     store = sqlite_store(tmp_path / "wk.db")
     await store.open()
@@ -353,19 +353,19 @@ async def test_only_conversations_the_store_holds_are_read_from_it(
 
     d0 = await say("d0", "dont tell anyone we talk ok")
     assert reads() == 1
-    assert [o.message_id for o in engine._hot[d0].state.observations] == sent["d0"]
+    assert [o.message_id for o in engine._hot[d0].observations] == sent["d0"]
     await engine.flush()
     d1 = await say("d1", "add me on snap")  # left memory when d0 came back; written
     assert reads() == 2
-    assert [o.message_id for o in engine._hot[d1].state.observations] == sent["d1"]
-    live = {k: engine.scorer.risk(c.state) for k, c in engine._hot.items()}
+    assert [o.message_id for o in engine._hot[d1].observations] == sent["d1"]
+    live = {k: engine.scorer.risk(c) for k, c in engine._hot.items()}
     await engine.flush()
 
     engine = Engine(settings, store, RuleScorer())  # a restart on the same file
     d2 = await say("d2", "send me a selfie")
     await say("d3")  # new: not read
     assert reads() == 3
-    assert [o.message_id for o in engine._hot[d2].state.observations] == sent["d2"]
-    rebuilt = {k: engine.scorer.risk((await rebuilt_conversation(engine, k)).state) for k in live}
+    assert [o.message_id for o in engine._hot[d2].observations] == sent["d2"]
+    rebuilt = {k: engine.scorer.risk(await rebuilt_conversation(engine, k)) for k in live}
     assert rebuilt == live
     await store.close()

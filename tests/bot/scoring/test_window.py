@@ -54,6 +54,28 @@ def test_the_window_gives_back_what_was_added() -> None:
         window[5]
 
 
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "plain words",
+        "café au lait",
+        "see you there 🙂",
+        "a long line cut here…",
+        "\ud83d alone",
+        "",
+    ],
+)
+def test_a_quote_comes_back_as_it_was_given(quote: str) -> None:
+    """Quotes are kept as UTF-8: any text, even a lone surrogate, comes back unchanged."""
+    window = Window()
+    window.append(plain(0, hits=(HITS["secrecy"],), detail=Detail(quote, "c")))
+    window.append(plain(1))
+    assert window.quoted(0) == ("m0", quote)
+    assert window[0].detail == Detail(quote, "c")
+    window.pop_oldest()
+    assert window.quoted(0) is None
+
+
 def test_times_come_back_as_the_same_instant() -> None:
     window = Window()
     naive = datetime(2025, 1, 1, 12, 30, 0, 123456)
@@ -73,7 +95,7 @@ def test_messages_leave_from_the_front_and_numbering_goes_on() -> None:
     assert [o.seq for o in window] == list(range(45, 60))
     assert [o.seq for o in window.notables()] == [49, 56]
     assert window.observation(49) == plain(49, hits=(HITS["gifts"],))  # signals, no detail
-    assert list(window.signalling(50)) == ["a"]
+    assert list(window.signalling_since(50)) == ["a"]
     assert window.next_seq == 60
     with pytest.raises(ValueError):
         window.append(plain(61))  # 60 comes next
@@ -108,7 +130,7 @@ def test_the_state_reads_totals_and_evidence_from_the_columns() -> None:
     assert state.authors["a"].messages == 2 and state.authors["b"].questions == 1
     assert state.authors["a"].count("minor_disclosure") == 1  # "13" answered the question
     assert "secrecy" not in state.authors["a"].tactic_seqs  # left with its message
-    assert [o.message_id for o in state.notable()] == ["m3", "m4", "m6"]
+    assert [o.message_id for o in state.notables()] == ["m3", "m4", "m6"]
     assert state.signalling(4) == ["b", "a"]
     for last in range(6):  # the authors with a signal among the last messages, in order
         recent = state.observations[-last:] if last else []

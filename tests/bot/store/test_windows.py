@@ -56,7 +56,7 @@ async def test_a_space_taken_back_sees_the_conversations_another_process_wrote(
     await here.forget_space("console", "s1")
     await here.ingest(sent[-1])
     key = ConversationKey.dm("console", "s1", "d1")
-    rebuilt, live = here._hot[key].state, there._hot[key].state
+    rebuilt, live = here._hot[key], there._hot[key]
     assert [o.message_id for o in rebuilt.observations] == [m.message_id for m in sent]
     assert here.scorer.risk(rebuilt) == there.scorer.risk(live)
 
