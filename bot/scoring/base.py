@@ -259,11 +259,12 @@ def evidence(
                 child = child_present(state, author) if child is None else child
                 if not child:
                     continue
-            quoted = state.observations.quoted(seqs[0])
+            quoted = state.quoted(seqs[0])
             if quoted is not None:
                 found.append((seqs[0], Signal(name, _weight(name), *quoted, who)))
-    for seq in state.worded(author, 2) if own is not None and own.wording else ():
-        quoted = state.observations.quoted(seq)
+    worded = min(own.wording, 2) if own is not None else 0  # the lines it has, at most 2
+    for seq in state.worded(author, worded) if worded else ():
+        quoted = state.quoted(seq)
         if quoted is not None:
             found.append((seq, Signal(sig.WORDING, sig.WORDING_WEIGHT, *quoted, author)))
     found.sort(key=lambda item: (-item[1].weight, item[1].name, item[0]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import overload
 
 from bot.scoring.observation import Detail, Observation
@@ -30,6 +31,7 @@ _QUESTION, _CONTINUES, _NAIVE = 1, 2, 4
 _FLAG_BITS = 3
 """A message's second number: its text contribution (an integer, in millionths),
 shifted left past these flags."""
+_NAME = attrgetter("name")
 _EXACT = "surrogatepass"
 """Any ``str`` (even a lone surrogate from a platform's JSON) makes the round trip
 through UTF-8 unchanged."""
@@ -253,8 +255,9 @@ class Window(Sequence[Observation]):
         if not 0 <= index < len(self._refs) >> 1:
             return None
         ref = self._refs[2 * index + 1]
-        quote = None if type(ref) is str else ref.quote  # type: ignore[union-attr]
-        return self._refs[2 * index], quote or ""  # type: ignore[return-value]
+        quote = None if type(ref) is str else ref._quote  # type: ignore[union-attr]
+        text = quote.decode("utf-8", _EXACT) if quote else ""
+        return self._refs[2 * index], text  # type: ignore[return-value]
 
     def oldest_micros(self) -> int | None:
         """The time (``micros``) of the oldest message; None if the window is empty."""
@@ -280,13 +283,12 @@ class Window(Sequence[Observation]):
     def worded(self, author: str, limit: int) -> list[int]:
         """The sequence numbers of ``author``'s first ``limit`` lines in the window whose
         wording drove the text score (the ``wording`` signal), oldest first."""
-        refs, found = self._refs, []
-        for index in range(1, len(refs), 2):
-            ref = refs[index]
+        found: list[int] = []
+        for offset, ref in enumerate(self._refs[1::2]):
             if type(ref) is str or ref.author_id != author:  # type: ignore[union-attr]
                 continue
-            if any(hit.name == WORDING for hit in ref.hits):  # type: ignore[union-attr]
-                found.append(self._first + (index >> 1))
+            if WORDING in map(_NAME, ref.hits):  # type: ignore[union-attr]
+                found.append(self._first + offset)
                 if len(found) == limit:
                     break
         return found
