@@ -31,12 +31,12 @@ from bot.config import ConfigError
 from bot.models import Message, Signal
 from bot.scoring.base import MICRO, Risk, child_present, evidence, observe, riskiest
 from bot.scoring.features import (
+    TACTIC_NAMES,
     author_feature_names,
     author_logit,
-    counted_tactics,
     text_words,
 )
-from bot.scoring.signals import WORDING
+from bot.scoring.signals import SEXUAL_CONTENT
 from bot.scoring.state import ConversationState, Observation
 
 FORMAT = "watchkeeper-model/2"
@@ -48,6 +48,8 @@ alert (the default alert threshold is 0.5). So does an author with nothing to sh
 moderator (no counted tactic, no strongly worded line)."""
 
 _first = operator.itemgetter(0)
+_TACTICS = frozenset(TACTIC_NAMES)
+"""The signals that count as tactics (those the model also knows)."""
 
 __all__ = ["MICRO", "ModelScorer", "ModelWeights", "load_weights", "shipped_model_available"]
 
@@ -238,13 +240,28 @@ class ModelScorer:
 def capped(state: ConversationState, author: str, known: frozenset[str]) -> bool:
     """Whether ``author`` is held below the alert threshold: no reason to show (no
     counted tactic, no strongly worded line), or all their signs in one message with no
-    child known or likely on the other side."""
+    child known or likely on the other side.
+
+    Asked of every author past the cap on every message (a conversation that alerts:
+    most of its messages), so it stops as soon as the answer is known: with a child
+    present, only an author with nothing to show is held; without, one whose counted
+    tactics are all in one message (``test_model.py`` holds it to that definition)."""
     totals = state.authors[author]
-    counted = counted_tactics(state, author, known)
-    signs = {seq for name in counted for seq in totals.tactic_seqs[name]}
-    if not signs and not totals.count(WORDING):
-        return True
-    return len(signs) <= 1 and not child_present(state, author)
+    shown = totals.tactic_seqs
+    if child_present(state, author):
+        if totals.wording or not shown:
+            return not totals.wording
+        return not any(name in known and name in _TACTICS for name in shown)
+    sign = None
+    for name, seqs in shown.items():
+        if name not in known or name not in _TACTICS or name == SEXUAL_CONTENT:
+            continue  # sexualised talk counts only with a child present
+        for seq in seqs:
+            if sign is None:
+                sign = seq
+            elif seq != sign:
+                return False
+    return True
 
 
 def calibrate(p: float, knots: list[tuple[float, float]]) -> float:

@@ -20,7 +20,12 @@ from bot.learning.offline import score_conversation
 from bot.learning.pan12 import iter_pan12, read_predator_ids
 from bot.learning.train import TrainOptions, train
 from bot.models import AgeBand, Message, Participant
-from bot.scoring.model import ModelScorer, ModelWeights, load_weights
+from bot.scoring import lexicon
+from bot.scoring import signals as sig
+from bot.scoring.base import child_present
+from bot.scoring.features import TACTIC_NAMES, counted_tactics
+from bot.scoring.model import ModelScorer, ModelWeights, capped, load_weights
+from bot.scoring.rules import RuleScorer
 from bot.scoring.state import CONTEXT_MESSAGES, ConversationState
 
 ROOT = Path(__file__).parents[3]
@@ -34,6 +39,7 @@ LINES = [
 ]  # fmt: skip
 
 SCORER = ModelScorer.load()
+TERM = sorted(lexicon.terms()[0])[0]  # from the maintained list; never written here
 
 
 def make(i: int, author: str, text: str) -> Message:
@@ -80,6 +86,40 @@ def test_incremental_score_equals_a_from_scratch_score_of_the_window(items, wind
     assert live.received == fresh.received
     assert live.signal_counts == fresh.signal_counts
     assert (live.adults, live.minors) == (fresh.adults, fresh.minors)
+
+
+def plain_capped(state: ConversationState, author: str, known: frozenset[str]) -> bool:
+    """``capped`` as documented, one definition after another (no shortcuts)."""
+    totals = state.authors[author]
+    counted = counted_tactics(state, author, known)
+    signs = {seq for name in counted for seq in totals.tactic_seqs[name]}
+    if not signs and not totals.count(sig.WORDING):
+        return True
+    return len(signs) <= 1 and not child_present(state, author)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from([*LINES, f"lol {TERM}"])),
+             max_size=30),
+    st.dictionaries(st.sampled_from("abc"), st.sampled_from(list(AgeBand))),
+    st.integers(min_value=2, max_value=12),
+    st.sampled_from([SCORER, RuleScorer()]),  # read with the text model, or without
+)  # fmt: skip
+# With a child there: a tactic the model does not know is no reason to show.
+@example([("b", "hi"), ("a", "add me on snap")], {"b": AgeBand.MINOR}, 12, RuleScorer())
+def test_capped_is_its_plain_definition(items, bands, window, reader) -> None:  # type: ignore[no-untyped-def]
+    state = ConversationState(max_messages=window)
+    for i, (author, text) in enumerate(items):
+        band = bands.get(author, AgeBand.UNKNOWN)
+        message = Message("t", "s", "c", f"m{i}", Participant(author, "", band), text,
+                          T0 + timedelta(seconds=30 * i), is_dm=True)  # fmt: skip
+        state.add(reader.observe(message, state), band)
+    # The model's tactics, every tactic (sexualised talk too: it counts with a child), and
+    # a model that knows only some.
+    for known in (SCORER._known, frozenset(TACTIC_NAMES), frozenset(TACTIC_NAMES[::2])):
+        for author in state.authors:
+            assert capped(state, author, known) == plain_capped(state, author, known)
 
 
 def test_a_bare_age_answers_an_age_question() -> None:
