@@ -33,6 +33,7 @@ from bot.models import (
     Score,
 )
 from bot.policy import Policy, Verdict
+from bot.reasons import Reasons
 from bot.scoring.base import Scorer
 from bot.store import NewCase, SqlStore
 from bot.store.base import StoredMessage
@@ -70,6 +71,8 @@ class Engine:
         self.delivery_wakeup = asyncio.Event()
         """Set whenever a delivery job is stored, so the outbox worker runs at once."""
         self._hot = HotConversations()
+        self._reasons = Reasons(scorer)
+        """The last reasons of the conversations that alert (most never do: kept apart)."""
         self._stored = StoredConversations()
         """Which conversations the store holds, so that a new one is not looked for."""
         self._unwritten: list[StoredMessage] = []
@@ -172,7 +175,7 @@ class Engine:
         self._unwritten.extend(StoredMessage(name, line) for line in added)
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
-            score = step.with_reasons(self.scorer, conversation, score)
+            score = self._reasons.add_to(name, conversation, score)
             return await self._act_on(conversation, score)
         return None
 
@@ -218,15 +221,22 @@ class Engine:
         elsewhere (a moderator's decision taken in another process, a purge): the
         store's case changes are read at most every ``CASE_SYNC_SECONDS`` while
         nothing is to be done, and always just before anything is, so no case is ever
-        opened, upgraded or refreshed on a stale view."""
+        opened, upgraded or refreshed on a stale view.
+
+        A conversation past the alert level comes here with most of its messages, and
+        most of them change nothing (its case is open at this level with these
+        reasons): while the view is recent and the case remembered, that is known
+        without a coroutine (the same checks, in the same order)."""
         key = conversation.key
         space, now = (key.platform, key.space_id), self.clock()
-        synced = await self._sync_cases(force=False)
-        case = await self._case_of(conversation)
+        synced = self._sync_due()
+        if synced:
+            await self._sync_cases()
+        case = conversation.case if conversation.case_loaded else await self._case_of(conversation)
         if self.policy.assess(score, case, space, now) is Verdict.NOTHING:
             return None
         if not synced:
-            await self._sync_cases(force=True)
+            await self._sync_cases()
         verdict = self.policy.decide(score, await self._case_of(conversation), space, now)
         if verdict is Verdict.NOTHING:
             return None
@@ -267,13 +277,15 @@ class Engine:
         self.delivery_wakeup.set()
         return case
 
-    async def _sync_cases(self, force: bool) -> bool:
-        """Forget the remembered case of every conversation whose case changed in the
-        store since last asked; asks at most every ``CASE_SYNC_SECONDS`` unless
-        ``force``. Returns whether it asked."""
+    def _sync_due(self) -> bool:
+        """Whether the view of the cases is older than ``CASE_SYNC_SECONDS`` (or was
+        never read): then even a score that does nothing brings it up to date."""
         recent = time.monotonic() - self._case_synced < CASE_SYNC_SECONDS
-        if not force and self._case_mark is not None and recent:
-            return False
+        return self._case_mark is None or not recent
+
+    async def _sync_cases(self) -> None:
+        """Forget the remembered case of every conversation whose case changed in the
+        store since last asked."""
         changes = await self.store.case_changes(self._case_mark, self._own_entries)
         self._case_mark, self._case_synced = changes.mark, time.monotonic()
         self._own_entries = {entry for entry in self._own_entries if entry > changes.mark}
@@ -283,7 +295,6 @@ class Engine:
             changed = [self._hot[k] for k in changes.conversations if k in self._hot]
         for conversation in changed:
             conversation.case_loaded = False
-        return True
 
     async def _case_of(self, conversation: HeldConversation) -> Case | None:
         """The conversation's case: remembered, or read when it is not (yet)."""
@@ -325,6 +336,7 @@ class Engine:
                 if not conversation.holds(message.message_id):
                     self._observe(conversation, message)
             self._hot.admit(conversation)
+        self._reasons.forget_gone(self._hot)  # those the cache let go, or rebuilt
 
     async def _list(self, spaces: set[Space]) -> None:
         """List the stored conversations of the spaces not listed yet (one query), with
@@ -401,6 +413,7 @@ class Engine:
             await self._flush()
             for key in [k for k in self._hot if (k.platform, k.space_id) == (platform, space_id)]:
                 del self._hot[key]
+            self._reasons.forget_gone(self._hot)
             self.tracker.forget_space(platform, space_id)
             self._stored.forget((platform, space_id))
             self.policy.forget_space(platform, space_id)

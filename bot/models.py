@@ -212,6 +212,11 @@ class Score:
     signals: tuple[Signal, ...] = ()
     message_count: int = 0
 
+    def with_signals(self, signals: tuple[Signal, ...]) -> Score:
+        """This score with these reasons: what ``dataclasses.replace`` makes, at a third of
+        its cost (the engine adds reasons to most messages of a conversation that alerts)."""
+        return Score(self.probability, self.level, self.suspect, signals, self.message_count)
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:

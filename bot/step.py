@@ -10,7 +10,6 @@ live numbers.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from bot.models import ConversationKey, Message, Score
@@ -77,4 +76,4 @@ def with_reasons(scorer: Scorer, state: ConversationState, score: Score) -> Scor
     the signals ``assess`` would have given it."""
     if score.suspect is None or score.signals:
         return score
-    return replace(score, signals=scorer.reasons(state, score.suspect))
+    return score.with_signals(scorer.reasons(state, score.suspect))

@@ -334,6 +334,29 @@ async def test_a_close_in_another_process_is_seen_within_the_sync_interval(
     assert [c.state for c in await first.list_cases()] == [CaseState.CLOSED, CaseState.OPEN]
 
 
+async def test_a_close_in_another_process_is_read_before_anything_is_written(
+    open_store: OpenStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long within the sync interval, a message that changes nothing is answered from the
+    remembered (stale) case; one with a new warning sign reads the case first: the case
+    closed elsewhere is left as it is, and a new one is opened."""
+    monkeypatch.setattr(engine_module, "CASE_SYNC_SECONDS", 3600.0)
+    first, second = await open_store(), await open_store()
+    here, there = engine_on(first, tmp_path), engine_on(second, tmp_path)
+    for m in approach("a", 0):
+        await here.ingest(m)
+    (case,) = await first.list_cases()
+    await there.decide(case.id, Action.CLOSE, "mod-1", "Mod")
+
+    repeated = dm(ADULT, "dont tell anyone we talk ok, its just between us", 2000)
+    assert await here.ingest(repeated) is None
+    opened = await here.ingest(dm(ADULT, "i can buy u robux if u want", 2060))
+    assert opened is not None and opened.id != case.id
+    closed, new = await first.list_cases()
+    assert (closed.id, closed.state, closed.signals) == (case.id, CaseState.CLOSED, case.signals)
+    assert new.state is CaseState.OPEN and "gifts" in {s.name for s in new.signals}
+
+
 async def test_a_failed_write_loses_nothing(store: SqlStore, tmp_path: Path) -> None:
     """The store refuses the batch's write (a constraint the test adds for a moment):
     the messages stay in the inbox, the round fails, and the next one writes every
