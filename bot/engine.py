@@ -175,8 +175,12 @@ class Engine:
         self._unwritten.extend(StoredMessage(name, line) for line in added)
         self._dirty[key] = (message.ts, score)
         if self.policy.alerts_at(score, (key.platform, key.space_id)):
-            score = self._reasons.add_to(name, conversation, score)
-            return await self._act_on(conversation, score)
+            # The case as the engine knows it, if it need not ask the store (``_act_on``).
+            known = conversation.case if conversation.case_loaded and not self._sync_due() else None
+            alert = self._reasons.add_to(name, conversation, score, known)
+            if alert is None:
+                return None  # nothing to do about that case, as last time: see ``_act_on``
+            return await self._act_on(conversation, alert, name)
         return None
 
     def _observe(self, conversation: HeldConversation, message: Message) -> None:
@@ -214,7 +218,7 @@ class Engine:
         """Conversations whose state is in memory now."""
         return len(self._hot)
 
-    async def _act_on(self, conversation: HeldConversation, score: Score) -> Case | None:
+    async def _act_on(self, conversation: HeldConversation, score: Score, name: str) -> Case | None:
         """Open, upgrade or refresh the conversation's case if the score calls for it.
 
         The conversation's case is remembered, not read per message. A case may change
@@ -224,9 +228,13 @@ class Engine:
         opened, upgraded or refreshed on a stale view.
 
         A conversation past the alert level comes here with most of its messages, and
-        most of them change nothing (its case is open at this level with these
-        reasons): while the view is recent and the case remembered, that is known
-        without a coroutine (the same checks, in the same order)."""
+        most of them change nothing: its case is open at this level with these reasons.
+        While the view is recent and the case remembered, the policy is asked without
+        awaiting anything; and once it found nothing to do about an open case, it is
+        not asked again for the same case, score level and reasons (``Reasons.add_to``):
+        of an open case, ``Policy.assess`` reads only the score's level and signal
+        names and the case's level, signal names and state (the clock only for a
+        closed one), so its answer would be the same."""
         key = conversation.key
         space, now = (key.platform, key.space_id), self.clock()
         synced = self._sync_due()
@@ -234,6 +242,8 @@ class Engine:
             await self._sync_cases()
         case = conversation.case if conversation.case_loaded else await self._case_of(conversation)
         if self.policy.assess(score, case, space, now) is Verdict.NOTHING:
+            if case is not None:
+                self._reasons.note_quiet(name, score, case)
             return None
         if not synced:
             await self._sync_cases()

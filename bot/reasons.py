@@ -29,12 +29,11 @@ with a fresh one over random conversations.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.held import HeldConversation
-from bot.models import ConversationKey, Score, Signal
+from bot.models import Case, ConversationKey, Level, Score, Signal
 from bot.scoring.base import Scorer
 from bot.scoring.signals import WORDING
 from bot.scoring.state import ConversationState
@@ -57,6 +56,9 @@ class _Found:
     """The oldest sequence number of the messages the reasons show (``next_seq`` if
     none): the reasons hold while it is in the window."""
     signals: tuple[Signal, ...]
+    quiet: tuple[Case, Level] | None = None
+    """The open case, and the score's level, that the policy found nothing to do about
+    with these very reasons (``Engine._act_on``)."""
 
 
 class Reasons:
@@ -65,15 +67,22 @@ class Reasons:
     def __init__(self, scorer: Scorer, remembered: int = REMEMBERED) -> None:
         self._scorer = scorer
         self._remembered = remembered
-        self._found: OrderedDict[str, _Found] = OrderedDict()
-        """By conversation name (``str(key)``: a string keeps its hash, a key computes it)."""
+        self._found: dict[str, _Found] = {}
+        """By conversation name (``str(key)``: a string keeps its hash, a key computes it),
+        the least recently found first."""
 
     def __len__(self) -> int:
         return len(self._found)
 
-    def add_to(self, name: str, state: HeldConversation, score: Score) -> Score:
+    def add_to(
+        self, name: str, state: HeldConversation, score: Score, case: Case | None = None
+    ) -> Score | None:
         """``score`` (made without reasons from ``state``, the state of the conversation
-        named ``name``, as it still is) with the signals ``step.with_reasons`` gives it."""
+        named ``name``, as it still is) with the signals ``step.with_reasons`` gives it.
+
+        None instead if the policy found nothing to do about ``case`` (the conversation's
+        current case, if the engine knows it) at this level with these very reasons
+        (``note_quiet``): the engine then knows its answer (``Engine._act_on``)."""
         suspect = score.suspect
         if suspect is None or score.signals:
             return score
@@ -87,19 +96,26 @@ class Reasons:
             and state.next_seq - state.message_count <= found.shown
             and _unchanged_by_new(state, suspect, found.next_seq)
         ):
-            self._found.move_to_end(name)
             found.next_seq = state.next_seq
+            quiet = found.quiet
+            if quiet is not None and quiet[0] is case and quiet[1] is score.level:
+                return None
             return score.with_signals(found.signals)
         signals = self._scorer.reasons(state, suspect)
         shown = _oldest_shown(state, signals)
-        if shown is None:
-            self._found.pop(name, None)
-        else:
+        self._found.pop(name, None)
+        if shown is not None:
             self._found[name] = _Found(state, suspect, ages, state.next_seq, shown, signals)
-            self._found.move_to_end(name)
             if len(self._found) > self._remembered:
-                self._found.popitem(last=False)
+                del self._found[next(iter(self._found))]
         return score.with_signals(signals)
+
+    def note_quiet(self, name: str, score: Score, case: Case) -> None:
+        """The policy found nothing to do about ``case``, open, with ``score`` (whose
+        reasons ``add_to`` gave)."""
+        found = self._found.get(name)
+        if found is not None and found.signals is score.signals and case.is_open:
+            found.quiet = (case, score.level)
 
     def forget_gone(self, held: Mapping[ConversationKey, HeldConversation]) -> None:
         """Drop the reasons of the conversations no longer ``held`` (let go by the cache,
@@ -138,12 +154,15 @@ def _oldest_shown(state: ConversationState, signals: tuple[Signal, ...]) -> int 
     lines); the window's next one if there are none; None if one is not found so (the
     reasons are then not remembered)."""
     oldest = state.next_seq
+    worded: dict[str, list[int]] = {}  # one look through the window per author
     for signal in signals:
         totals = state.authors.get(signal.author_id)
         if totals is None:
             return None
         if signal.name == WORDING:
-            candidates = state.worded(signal.author_id, 2)
+            candidates = worded.get(signal.author_id)
+            if candidates is None:
+                candidates = worded[signal.author_id] = state.worded(signal.author_id, 2)
         else:
             candidates = totals.tactic_seqs.get(signal.name, [])[:1]
         seq = next(

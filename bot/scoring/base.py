@@ -222,9 +222,11 @@ def age_view(state: ConversationState, author: str) -> AgeView:
 def child_present(state: ConversationState, author: str) -> bool:
     """Whether a minor is known or likely on the other side of ``author``'s conversation
     (a platform age band, a disclosed age, school-age talk) and ``author`` is not known
-    to be a child: when sexualised talk counts toward grooming."""
-    ages = age_view(state, author)
-    return ages.partner_minor and not ages.self_minor
+    to be a child: when sexualised talk counts toward grooming.
+
+    ``age_view``'s ``partner_minor and not self_minor``, read without making the view:
+    an author not known to be a minor counts no minor of their own."""
+    return state.minors > 0 and not state.age_of(author)[1]
 
 
 def evidence(

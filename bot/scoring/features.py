@@ -11,6 +11,7 @@ Two kinds:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -38,6 +39,7 @@ TACTIC_NAMES = (
 STAGES = {t.name: t.stage for t in sig.TACTICS}
 STAGES[sig.SEXUAL_CONTENT] = 6
 _TACTIC_INDEX = {name: index for index, name in enumerate(TACTIC_NAMES)}
+_STAGE_OF = STAGES.__getitem__
 
 
 def text_words(normalized: str) -> list[str]:
@@ -122,13 +124,20 @@ def counted_tactics(
 
 
 def _counted(shown: dict[str, list[int]], known: frozenset[str] | None, child: bool) -> list[str]:
-    present = sorted(
-        (n for n in shown if n in _TACTIC_INDEX and (known is None or n in known)),
-        key=_TACTIC_INDEX.__getitem__,
-    )
+    order = _tactic_order(known)
+    # Read with builtins, not a generator: asked for every author with a tactic, on
+    # every message (a conversation that alerts: both sides, most messages).
+    present = sorted(filter(order.__contains__, shown), key=order.__getitem__)
     if not child and sig.SEXUAL_CONTENT in present:
         present.remove(sig.SEXUAL_CONTENT)
     return present
+
+
+@functools.lru_cache(maxsize=8)
+def _tactic_order(known: frozenset[str] | None) -> dict[str, int]:
+    """The tactics a model knowing ``known`` counts (all if None), with their place in
+    ``TACTIC_NAMES`` (a process has one or two models)."""
+    return {name: index for name, index in _TACTIC_INDEX.items() if known is None or name in known}
 
 
 class _Log1p(dict[int, float]):
@@ -244,7 +253,7 @@ def author_logit(
     present = _counted(tactic_seqs, known, partner_minor) if tactic_seqs else None
     distinct = 0.0
     if present:
-        stages = {STAGES[n] for n in present}
+        stages = set(map(_STAGE_OF, present))
         distinct = log1p[len(present)]
         s += coef[2] * distinct
         s += coef[3] * float(len(stages))

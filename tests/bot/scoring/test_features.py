@@ -35,9 +35,13 @@ LINES = [
 def plain_features(state: ConversationState, author: str, text_scale: float, reach: int):  # type: ignore[no-untyped-def]
     """The features as documented, one definition after another (no shortcuts)."""
     totals = state.authors[author]
-    present = counted_tactics(state, author, SCORER._known)
-    stages = {STAGES[n] for n in present}
     ages = age_view(state, author)
+    child = ages.partner_minor and not ages.self_minor
+    names = [t.name for t in sig.TACTICS if t.name not in sig.DISCLOSURES] + [sig.SEXUAL_CONTENT]
+    present = [n for n in names if n in totals.tactic_seqs and n in SCORER._known
+               and (child or n != sig.SEXUAL_CONTENT)]  # fmt: skip
+    assert counted_tactics(state, author, SCORER._known) == present
+    stages = {STAGES[n] for n in present}
     total = state.message_count or 1
     partner_minor = float(ages.partner_minor and not ages.self_minor)
     text_scale *= totals.turns / (totals.turns + 3)
@@ -56,7 +60,6 @@ def plain_features(state: ConversationState, author: str, text_scale: float, rea
         math.log1p(state.signal_counts.get("surprise", 0)),
         math.log1p(state.signal_counts.get("family_address", 0) - totals.count("family_address")),
     ]  # fmt: skip
-    names = [t.name for t in sig.TACTICS if t.name not in sig.DISCLOSURES] + [sig.SEXUAL_CONTENT]
     tactics = [0.0] * len(names)
     for name in present:
         tactics[names.index(name)] = math.log1p(len(totals.tactic_seqs[name]))

@@ -22,7 +22,7 @@ from bot.learning.train import TrainOptions, train
 from bot.models import AgeBand, Message, Participant
 from bot.scoring import lexicon
 from bot.scoring import signals as sig
-from bot.scoring.base import child_present
+from bot.scoring.base import age_view, child_present
 from bot.scoring.features import TACTIC_NAMES, counted_tactics
 from bot.scoring.model import ModelScorer, ModelWeights, capped, load_weights
 from bot.scoring.rules import RuleScorer
@@ -95,7 +95,8 @@ def plain_capped(state: ConversationState, author: str, known: frozenset[str]) -
     signs = {seq for name in counted for seq in totals.tactic_seqs[name]}
     if not signs and not totals.count(sig.WORDING):
         return True
-    return len(signs) <= 1 and not child_present(state, author)
+    ages = age_view(state, author)
+    return len(signs) <= 1 and not (ages.partner_minor and not ages.self_minor)
 
 
 @settings(max_examples=150, deadline=None)
@@ -108,7 +109,7 @@ def plain_capped(state: ConversationState, author: str, known: frozenset[str]) -
 )  # fmt: skip
 # With a child there: a tactic the model does not know is no reason to show.
 @example([("b", "hi"), ("a", "add me on snap")], {"b": AgeBand.MINOR}, 12, RuleScorer())
-def test_capped_is_its_plain_definition(items, bands, window, reader) -> None:  # type: ignore[no-untyped-def]
+def test_capped_and_child_present_are_their_plain_definitions(items, bands, window, reader) -> None:  # type: ignore[no-untyped-def]
     state = ConversationState(max_messages=window)
     for i, (author, text) in enumerate(items):
         band = bands.get(author, AgeBand.UNKNOWN)
@@ -120,6 +121,9 @@ def test_capped_is_its_plain_definition(items, bands, window, reader) -> None:  
     for known in (SCORER._known, frozenset(TACTIC_NAMES), frozenset(TACTIC_NAMES[::2])):
         for author in state.authors:
             assert capped(state, author, known) == plain_capped(state, author, known)
+    for author in [*state.authors, *bands]:  # those who left the window too
+        ages = age_view(state, author)
+        assert child_present(state, author) == (ages.partner_minor and not ages.self_minor)
 
 
 def test_a_bare_age_answers_an_age_question() -> None:

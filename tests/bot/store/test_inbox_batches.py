@@ -28,7 +28,7 @@ from bot.store.postgres import PostgresDriver
 from bot.store.sqlite import SqliteDriver
 from tests.bot.store.conftest import OpenStore
 from tests.bot.store.test_backends import new_case
-from tests.bot.test_engine import ADULT, GROOMING
+from tests.bot.test_engine import ADULT, CHILD, GROOMING
 from tests.conftest import make_settings, message, person
 
 PLATFORM = "api"
@@ -355,6 +355,68 @@ async def test_a_close_in_another_process_is_read_before_anything_is_written(
     closed, new = await first.list_cases()
     assert (closed.id, closed.state, closed.signals) == (case.id, CaseState.CLOSED, case.signals)
     assert new.state is CaseState.OPEN and "gifts" in {s.name for s in new.signals}
+
+
+async def test_a_decision_here_is_read_by_the_next_message(
+    open_store: OpenStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Repeated messages about an open case change nothing, and the engine stops asking
+    the policy about them; a moderator's close (here, no cooldown) must still be acted
+    on by the next message."""
+    monkeypatch.setattr(engine_module, "CASE_SYNC_SECONDS", 3600.0)
+    store = await open_store()
+    engine = engine_on(store, tmp_path)
+    for m in approach("a", 0):
+        await engine.ingest(m)
+    (case,) = await store.list_cases()
+    repeated = "dont tell anyone we talk ok, its just between us"
+    for n in range(3):
+        assert await engine.ingest(dm(ADULT, repeated, 2000 + n, f"r{n}")) is None
+    await engine.decide(case.id, Action.CLOSE, "mod-1", "Mod")
+    opened = await engine.ingest(dm(ADULT, repeated, 2010, "r3"))
+    assert opened is not None and opened.id != case.id
+    assert [c.state for c in await store.list_cases()] == [CaseState.CLOSED, CaseState.OPEN]
+
+
+async def test_a_closed_case_is_asked_about_again_once_its_cooldown_is_over(
+    open_store: OpenStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Of a closed case the policy's answer depends on the time: nothing during the
+    cooldown, a new case after it, for the same messages."""
+    monkeypatch.setattr(engine_module, "CASE_SYNC_SECONDS", 3600.0)
+    store = await open_store()
+    now = utcnow()
+    settings = make_settings(tmp_path, alerts={"cooldown_minutes": 60})
+    engine = Engine(settings, store, RuleScorer(), clock=lambda: now)
+    for m in approach("a", 0):
+        await engine.ingest(m)
+    (case,) = await store.list_cases()
+    await engine.decide(case.id, Action.CLOSE, "mod-1", "Mod")
+    repeated = "dont tell anyone we talk ok, its just between us"
+    for n in range(3):
+        assert await engine.ingest(dm(ADULT, repeated, 2000 + n, f"r{n}")) is None
+    now += timedelta(minutes=61)
+    opened = await engine.ingest(dm(ADULT, repeated, 2010, "r3"))
+    assert opened is not None and opened.id != case.id
+
+
+async def test_a_higher_level_with_the_same_reasons_upgrades(
+    open_store: OpenStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The case is open at high; quiet messages change nothing; secrecy asked again
+    shows no new reason but raises the level: the case is upgraded."""
+    monkeypatch.setattr(engine_module, "CASE_SYNC_SECONDS", 3600.0)
+    store = await open_store()
+    engine = engine_on(store, tmp_path)
+    for m in approach("a", 0)[:4]:
+        await engine.ingest(m)
+    (case,) = await store.list_cases()
+    assert case.level is Level.HIGH
+    for n in range(2):
+        assert await engine.ingest(dm(CHILD, "ok", 400 + n, f"q{n}")) is None
+    upgraded = await engine.ingest(dm(ADULT, "dont tell anyone ok", 460, "q2"))
+    assert upgraded is not None and upgraded.id == case.id and upgraded.level is Level.CRITICAL
+    assert [s.name for s in upgraded.signals] == [s.name for s in case.signals]
 
 
 async def test_a_failed_write_loses_nothing(store: SqlStore, tmp_path: Path) -> None:
