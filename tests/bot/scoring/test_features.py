@@ -3,12 +3,11 @@
 import math
 import operator
 import re
-from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import AgeBand, Message, Participant
+from bot.models import AgeBand
 from bot.scoring import signals as sig
 from bot.scoring.base import age_view
 from bot.scoring.features import (
@@ -21,9 +20,9 @@ from bot.scoring.features import (
 )
 from bot.scoring.model import ModelScorer
 from bot.scoring.state import ConversationState
+from tests.bot.scoring.factories import state_of
 
 SCORER = ModelScorer.load()
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
 LINES = [
     "how old r u", "13", "im 34", "ur so mature for ur age", "dont tell anyone ok",
     "add me on snap", "send me a selfie", "are ur parents home", "lol ok", "my mom is here",
@@ -74,12 +73,7 @@ def plain_features(state: ConversationState, author: str, text_scale: float, rea
     st.sampled_from([0, 1, 3, 300]),
 )
 def test_the_features_equal_their_plain_definition(items, bands, window, reach) -> None:  # type: ignore[no-untyped-def]
-    state = ConversationState(max_messages=window)
-    for i, (author, text) in enumerate(items):
-        band = bands.get(author, AgeBand.UNKNOWN)
-        message = Message("t", "s", "c", f"m{i}", Participant(author, "", band), text,
-                          T0 + timedelta(seconds=30 * i), is_dm=True)  # fmt: skip
-        state.add(SCORER.observe(message, state), band)
+    state = state_of(items, bands, window, SCORER)
     for author in state.authors:
         fast = author_features(state, author, 0.7, reach, SCORER._known)
         assert fast == plain_features(state, author, 0.7, reach)

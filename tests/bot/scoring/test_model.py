@@ -5,7 +5,7 @@ import itertools
 import json
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,9 +27,9 @@ from bot.scoring.features import TACTIC_NAMES, counted_tactics
 from bot.scoring.model import ModelScorer, ModelWeights, capped, load_weights
 from bot.scoring.rules import RuleScorer
 from bot.scoring.state import CONTEXT_MESSAGES, ConversationState
+from tests.bot.scoring.factories import T0, state_of
 
 ROOT = Path(__file__).parents[3]
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
 LINES = [
     "hey how was school", "how old r u btw", "13", "ur so mature for ur age",
     "dont tell anyone we talk ok", "add me on snap", "lol ok", "send me a selfie",
@@ -110,12 +110,7 @@ def plain_capped(state: ConversationState, author: str, known: frozenset[str]) -
 # With a child there: a tactic the model does not know is no reason to show.
 @example([("b", "hi"), ("a", "add me on snap")], {"b": AgeBand.MINOR}, 12, RuleScorer())
 def test_capped_and_child_present_are_their_plain_definitions(items, bands, window, reader) -> None:  # type: ignore[no-untyped-def]
-    state = ConversationState(max_messages=window)
-    for i, (author, text) in enumerate(items):
-        band = bands.get(author, AgeBand.UNKNOWN)
-        message = Message("t", "s", "c", f"m{i}", Participant(author, "", band), text,
-                          T0 + timedelta(seconds=30 * i), is_dm=True)  # fmt: skip
-        state.add(reader.observe(message, state), band)
+    state = state_of(items, bands, window, reader)
     # The model's tactics, every tactic (sexualised talk too: it counts with a child), and
     # a model that knows only some.
     for known in (SCORER._known, frozenset(TACTIC_NAMES), frozenset(TACTIC_NAMES[::2])):

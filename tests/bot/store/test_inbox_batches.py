@@ -19,7 +19,16 @@ from bot.clock import utcnow
 from bot.engine import Engine
 from bot.inbox import InboxConsumer
 from bot.messages import decode_message
-from bot.models import Action, CaseState, ConversationKey, Decision, Level, Message, Participant
+from bot.models import (
+    Action,
+    Case,
+    CaseState,
+    ConversationKey,
+    Decision,
+    Level,
+    Message,
+    Participant,
+)
 from bot.scoring.rules import RuleScorer
 from bot.store import SqlStore, sql
 from bot.store import inbox as queue
@@ -314,6 +323,20 @@ async def test_concurrent_decisions_and_risk_updates_do_not_deadlock(
     assert (await first.verify_all()).problems == []
 
 
+async def _a_case_closed_elsewhere(
+    open_store: OpenStore, tmp_path: Path
+) -> tuple[SqlStore, Engine, Case]:
+    """An engine whose conversation opened a case, which a moderator then closed through
+    another process's engine: the store, the first engine, and the case as opened."""
+    first, second = await open_store(), await open_store()
+    here, there = engine_on(first, tmp_path), engine_on(second, tmp_path)
+    for m in approach("a", 0):
+        await here.ingest(m)
+    (case,) = await first.list_cases()
+    await there.decide(case.id, Action.CLOSE, "mod-1", "Mod")
+    return first, here, case
+
+
 async def test_a_close_in_another_process_is_seen_within_the_sync_interval(
     open_store: OpenStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -321,12 +344,7 @@ async def test_a_close_in_another_process_is_seen_within_the_sync_interval(
     remembered case is used as long as it was checked within ``CASE_SYNC_SECONDS``;
     once checked again, the case closed elsewhere lets the next risk open a new one."""
     monkeypatch.setattr(engine_module, "CASE_SYNC_SECONDS", 0.0)
-    first, second = await open_store(), await open_store()
-    here, there = engine_on(first, tmp_path), engine_on(second, tmp_path)
-    for m in approach("a", 0):
-        await here.ingest(m)
-    (case,) = await first.list_cases()
-    await there.decide(case.id, Action.CLOSE, "mod-1", "Mod")
+    first, here, case = await _a_case_closed_elsewhere(open_store, tmp_path)
 
     repeated = dm(ADULT, "dont tell anyone we talk ok, its just between us", 2000)
     opened = await here.ingest(repeated)
@@ -341,12 +359,7 @@ async def test_a_close_in_another_process_is_read_before_anything_is_written(
     remembered (stale) case; one with a new warning sign reads the case first: the case
     closed elsewhere is left as it is, and a new one is opened."""
     monkeypatch.setattr(engine_module, "CASE_SYNC_SECONDS", 3600.0)
-    first, second = await open_store(), await open_store()
-    here, there = engine_on(first, tmp_path), engine_on(second, tmp_path)
-    for m in approach("a", 0):
-        await here.ingest(m)
-    (case,) = await first.list_cases()
-    await there.decide(case.id, Action.CLOSE, "mod-1", "Mod")
+    first, here, case = await _a_case_closed_elsewhere(open_store, tmp_path)
 
     repeated = dm(ADULT, "dont tell anyone we talk ok, its just between us", 2000)
     assert await here.ingest(repeated) is None
